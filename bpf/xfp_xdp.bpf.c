@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfp_xdp.bpf.c - XDP ingress program attached to every xfp device.
+ *
+ * Today it parses the frame, counts it per protocol, drops malformed IP
+ * with a named reason and passes the rest.  Policy classification plugs in
+ * between parsing and the exit point.
+ *
+ * One exit point: every return goes through `out:`, which counts the
+ * verdict and, for a drop, its reason.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "bpf/xfp_abi.h"
+#include "bpf/lib/ctx.h"
+#include "bpf/lib/maps.h"
+#include "bpf/lib/stats.h"
+#include "bpf/lib/parse.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("xdp")
+int xfp_xdp_ingress(struct xdp_md *ctx)
+{
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
+	__u64 bytes = data_end - data;
+	struct xfp_parsed p = {};
+	__u32 reason, verdict = XFP_VERDICT_PASS;
+	int action = XDP_PASS;
+
+	reason = xfp_parse_frame(data, data_end, &p);
+	if (reason) {
+		action = XDP_DROP;
+		verdict = XFP_VERDICT_DROP;
+		goto out;
+	}
+	if (p.family == 4)
+		xfp_count_proto(XFP_PROTO_IPV4, bytes);
+	else if (p.family == 6)
+		xfp_count_proto(XFP_PROTO_IPV6, bytes);
+	else if (p.eth_proto == 0x0806 /* ETH_P_ARP */)
+		xfp_count_proto(XFP_PROTO_ARP, bytes);
+	if (p.family)
+		xfp_count_proto(xfp_proto_of(&p), bytes);
+	else if (p.eth_proto != 0x0806)
+		xfp_count_proto(XFP_PROTO_OTHER, bytes);
+out:
+	xfp_count_verdict(XFP_PROG_XDP_INGRESS, verdict, reason, bytes);
+	return action;
+}
