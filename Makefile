@@ -49,7 +49,7 @@ BPFCFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
 	     -Wno-unused-function -I. -idirafter /usr/include/$(MULTIARCH) -MMD -MP
 
 # ---------------------------------------------------------------- sources
-BPF_SRCS    := $(wildcard bpf/*.bpf.c)
+BPF_SRCS    := $(wildcard bpf/*.bpf.c bench/*.bpf.c)
 BPF_OBJS    := $(BPF_SRCS:%.bpf.c=$(O)/%.bpf.o)
 SKELS       := $(BPF_SRCS:%.bpf.c=$(O)/%.skel.h)
 LIB_SRCS    := $(wildcard policy/*.c crypto/*.c)
@@ -66,7 +66,7 @@ BPFT_SRCS   := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS   := $(BPFT_SRCS:%.c=$(O)/%)
 BPFT_HOBJS  := $(O)/tests/bpf/harness.o
 BENCH_SRCS  := $(wildcard bench/bench_*.c)
-BENCH_BINS  := $(BENCH_SRCS:%.c=$(O)/%)
+BENCH_BINS  := $(BENCH_SRCS:%.c=$(O)/%) $(O)/bench/xfp-gen $(O)/bench/xfp-baseline
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(FUZZ_SRCS:%.c=$(O)/%)
 
@@ -111,14 +111,14 @@ $(DEPS_STAMP): Makefile
 	$(Q)mkdir -p $(@D) && touch $@
 
 # ---------------------------------------------------------------- BPF
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c
+$(O)/%.bpf.o: %.bpf.c
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPFCFLAGS) -MF $(@:.o=.d) -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
 	$(Q)rm -f $(@:.o=.tmp.o)
 
-$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+$(O)/%.skel.h: $(O)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
 
@@ -146,6 +146,14 @@ $(O)/tests/bpf/%: $(O)/asan/tests/bpf/%.o $(O)/asan/tests/bpf/harness.o $(ASANLI
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(O)/asan/tests/bpf/harness.o $(ASANLIB) $(BPF_LIBS) $(LIBS)
+
+$(O)/bench/xfp-gen: $(O)/bench/gen.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BPF_LIBS)
+
+$(O)/bench/xfp-baseline: $(O)/bench/baseline.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BPF_LIBS)
 
 $(O)/bench/%: $(O)/bench/%.o $(LIBXFP)
 	$(call msg,LD,$@)
