@@ -17,5 +17,7 @@ int cmd_version(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

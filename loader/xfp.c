@@ -21,6 +21,9 @@ static const struct {
 	  "remove xfp's programs and pins from a device" },
 	{ "stats", cmd_stats,
 	  "show per-verdict, drop-reason and protocol counters" },
+	{ "policy", cmd_policy, "check or show a policy file" },
+	{ "explain", cmd_explain,
+	  "explain the verdict for a packet with the reference classifier" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 };
