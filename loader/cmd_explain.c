@@ -27,7 +27,7 @@ static void explain_usage(FILE *f)
 		"          [ icmp-type N ] [ icmp-code N ]\n"
 		"          [ local-addr-type unicast|anycast|multicast|broadcast ]\n"
 		"          [ interface NAME|INDEX ] [ ipsec-flags FLAG[,FLAG] ]\n"
-		"          [ flow-was-secured ] [ sa SA-NAME ]\n"
+		"          [ flow-was-secured ] [ nd-clear-expired ] [ sa SA-NAME ]\n"
 		"          [ remote-machine-id NAME ] [ remote-user-id NAME ]\n"
 		"FLAG := secured | encrypted          (encrypted implies secured)\n"
 		"\n"
@@ -36,6 +36,10 @@ static void explain_usage(FILE *f)
 		"SA is established for the traffic.  'sa NAME' means the packet came\n"
 		"over (or leaves through) that SA of the policy: secured, encrypted\n"
 		"when its algorithm encrypts, with the SA's remote identities.\n"
+		"flow-was-secured: the flow was IPsec-protected before (it never\n"
+		"goes back to clear).  nd-clear-expired: the flow's negotiation-\n"
+		"discovery allowance for inbound clear text ran out.  Identities\n"
+		"are matched by the conditions' access lists (policy/README.md).\n"
 		"\n"
 		"  -p, --policy FILE   the policy\n"
 		"  -l, --layer LAYER   the layer to classify at\n"
@@ -83,6 +87,10 @@ static int parse_packet(int argc, char **argv, struct xfp_pkt *pkt,
 
 		if (!strcmp(kw, "flow-was-secured")) {
 			pkt->has |= XFP_PKT_FLOW_WAS_SECURED;
+			continue;
+		}
+		if (!strcmp(kw, "nd-clear-expired")) {
+			pkt->has |= XFP_PKT_ND_CLEAR_EXPIRED;
 			continue;
 		}
 		if (!v) {

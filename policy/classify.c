@@ -13,17 +13,22 @@
  * later permit turns a soft block into a permit.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/alg.h"
 #include "policy/policy.h"
 #include "policy/policy_int.h"
 
+#define EFF_IDS_MAX 16
+
 /* The packet with what an SA implies filled in. */
 struct eff_pkt {
 	const struct xfp_pkt *pkt;
 	uint32_t flags; /* XFP_COND_FLAG_* */
-	const char *machine, *user;
+	const struct xfp_identity *ids; /* the connection's identity set */
+	unsigned n_ids;
+	struct xfp_identity own[EFF_IDS_MAX]; /* when built here */
 };
 
 static bool val_num_match(const struct xfp_cond_val *v, uint64_t x)
@@ -74,13 +79,121 @@ static bool val_iface_match(const struct xfp_cond_val *v,
 	return v->match == XFP_MATCH_NOT_EQUAL ? !eq : eq;
 }
 
-static bool val_principal_match(const struct xfp_policy *p,
-				const struct xfp_cond_val *v, const char *name)
-{
-	bool eq = v->lo < p->n_principals &&
-		  strcmp(p->principals[v->lo], name) == 0;
+/* ---- identities ---------------------------------------------------------- */
 
-	return v->match == XFP_MATCH_NOT_EQUAL ? !eq : eq;
+bool xfp_group_contains(const struct xfp_policy *p, int g, bool user,
+			int principal)
+{
+	const struct xfp_group *gr;
+
+	if (!p || g < 0 || (unsigned)g >= p->n_groups || principal < 0)
+		return false;
+	gr = &p->groups[g];
+	for (unsigned i = 0; i < gr->n; i++) {
+		const struct xfp_group_member *m = &gr->m[i];
+
+		switch (m->kind) {
+		case XFP_MEMBER_MACHINE:
+		case XFP_MEMBER_USER:
+			if ((m->kind == XFP_MEMBER_USER) == user &&
+			    m->ref == principal)
+				return true;
+			break;
+		case XFP_MEMBER_GROUP:
+			/* Members are defined before the group: no loop. */
+			if (m->ref < g &&
+			    xfp_group_contains(p, m->ref, user, principal))
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+/* Does one ACE name this identity? */
+static bool ace_names(const struct xfp_policy *p, const struct xfp_cond_val *v,
+		      const struct xfp_identity *id)
+{
+	switch (v->idref) {
+	case XFP_IDREF_ANY:
+		return true;
+	case XFP_IDREF_PRINCIPAL:
+		return id->principal >= 0 && v->lo == (uint64_t)id->principal;
+	case XFP_IDREF_GROUP:
+		return v->lo < p->n_groups &&
+		       xfp_group_contains(p, (int)v->lo, id->user,
+					  id->principal);
+	default:
+		return false;
+	}
+}
+
+/* The access check of one identity condition (policy.h). */
+static bool acl_match(const struct xfp_policy *p, enum xfp_field fld,
+		      const struct xfp_cond *c, const struct xfp_identity *ids,
+		      unsigned n)
+{
+	bool user = fld == XFP_FIELD_REMOTE_USER_ID;
+	bool any = false;
+
+	for (unsigned k = 0; k < n; k++)
+		if (ids[k].user == user)
+			any = true;
+	if (!any)
+		return false; /* the field is absent */
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct xfp_cond_val *v = &c->v[i];
+
+		for (unsigned k = 0; k < n; k++) {
+			if (ids[k].user != user || !ace_names(p, v, &ids[k]))
+				continue;
+			return v->ace != XFP_ACE_DENY;
+		}
+	}
+	return false; /* no ACE matched */
+}
+
+static bool ids_valid(const struct xfp_policy *p,
+		      const struct xfp_identity *ids, unsigned n)
+{
+	if (n && !ids)
+		return false;
+	for (unsigned k = 0; k < n; k++)
+		if (ids[k].principal < -1 ||
+		    (ids[k].principal >= 0 &&
+		     (unsigned)ids[k].principal >= p->n_principals))
+			return false;
+	return true;
+}
+
+int xfp_identity_cond_eval(const struct xfp_policy *p, unsigned filter_idx,
+			   enum xfp_field field, const struct xfp_identity *ids,
+			   unsigned n)
+{
+	const struct xfp_filter *f;
+
+	if (!p || filter_idx >= p->n_filters ||
+	    (field != XFP_FIELD_REMOTE_MACHINE_ID &&
+	     field != XFP_FIELD_REMOTE_USER_ID) ||
+	    !ids_valid(p, ids, n))
+		return -EINVAL;
+	f = &p->filters[filter_idx];
+	if (!(f->cond_mask & (1u << field)))
+		return 1;
+	return acl_match(p, field, &f->conds[field], ids, n) ? 1 : 0;
+}
+
+int xfp_identity_filter_eval(const struct xfp_policy *p, unsigned filter_idx,
+			     const struct xfp_identity *ids, unsigned n)
+{
+	int a = xfp_identity_cond_eval(p, filter_idx,
+				       XFP_FIELD_REMOTE_MACHINE_ID, ids, n);
+	int b = xfp_identity_cond_eval(p, filter_idx, XFP_FIELD_REMOTE_USER_ID,
+				       ids, n);
+
+	if (a < 0 || b < 0)
+		return -EINVAL;
+	return a && b;
 }
 
 /* One field: true if any value matches; false if the packet lacks it. */
@@ -107,18 +220,8 @@ static bool field_match(const struct xfp_policy *p, enum xfp_field fld,
 				return true;
 		return false;
 	case XFP_FIELD_REMOTE_MACHINE_ID:
-	case XFP_FIELD_REMOTE_USER_ID: {
-		const char *name = fld == XFP_FIELD_REMOTE_MACHINE_ID ?
-					   e->machine :
-					   e->user;
-
-		if (!name)
-			return false;
-		for (unsigned i = 0; i < c->n; i++)
-			if (val_principal_match(p, &c->v[i], name))
-				return true;
-		return false;
-	}
+	case XFP_FIELD_REMOTE_USER_ID:
+		return acl_match(p, fld, c, e->ids, e->n_ids);
 	case XFP_FIELD_LOCAL_PORT:
 		have = pkt->has & XFP_PKT_HAS_PORTS;
 		x = pkt->local_port;
@@ -159,25 +262,43 @@ static bool field_match(const struct xfp_policy *p, enum xfp_field fld,
 static void effective(const struct xfp_policy *p, const struct xfp_pkt *pkt,
 		      struct eff_pkt *e)
 {
+	const struct xfp_sa *sa = NULL;
+
 	e->pkt = pkt;
 	e->flags = pkt->ipsec_flags;
-	e->machine = pkt->remote_machine;
-	e->user = pkt->remote_user;
+	e->ids = e->own;
+	e->n_ids = 0;
 	if (pkt->sa >= 0 && (unsigned)pkt->sa < p->n_sas) {
-		const struct xfp_sa *sa = &p->sas[pkt->sa];
+		sa = &p->sas[pkt->sa];
 		e->flags |= XFP_COND_FLAG_SECURED;
 		if (xfp_alg_encrypts(sa->alg))
 			e->flags |= XFP_COND_FLAG_ENCRYPTED;
 		else
 			e->flags &= ~(uint32_t)XFP_COND_FLAG_ENCRYPTED;
-		for (unsigned i = 0; i < sa->n_ids; i++) {
-			const char *n = p->principals[sa->ids[i].principal];
-
-			if (sa->ids[i].user && !e->user)
-				e->user = n;
-			if (!sa->ids[i].user && !e->machine)
-				e->machine = n;
-		}
+	}
+	if (pkt->n_ids) {
+		e->ids = pkt->ids;
+		e->n_ids = pkt->n_ids;
+		return;
+	}
+	/* The packet's names, then the SA's identities of the kinds the
+	 * packet did not name.  A name the policy does not know is -1. */
+	if (pkt->remote_machine) {
+		e->own[e->n_ids].user = false;
+		e->own[e->n_ids++].principal =
+			xfp_policy_find_principal(p, pkt->remote_machine);
+	}
+	if (pkt->remote_user) {
+		e->own[e->n_ids].user = true;
+		e->own[e->n_ids++].principal =
+			xfp_policy_find_principal(p, pkt->remote_user);
+	}
+	for (unsigned i = 0; sa && i < sa->n_ids && e->n_ids < EFF_IDS_MAX;
+	     i++) {
+		if (sa->ids[i].user ? pkt->remote_user != NULL :
+				      pkt->remote_machine != NULL)
+			continue;
+		e->own[e->n_ids++] = sa->ids[i];
 	}
 }
 
@@ -267,6 +388,7 @@ static void run_filter(const struct xfp_policy *p, const struct xfp_filter *f,
 	bool secured = e->flags & XFP_COND_FLAG_SECURED;
 	bool encrypted = e->flags & XFP_COND_FLAG_ENCRYPTED;
 	bool was_secured = pkt->has & XFP_PKT_FLOW_WAS_SECURED;
+	bool nd_expired = pkt->has & XFP_PKT_ND_CLEAR_EXPIRED;
 	bool need_enc = f->ctx_flags & XFP_CTX_REQUIRE_ENCRYPTION;
 	bool mismatch;
 	int sa;
@@ -299,6 +421,8 @@ static void run_filter(const struct xfp_policy *p, const struct xfp_filter *f,
 			   (f->ctx_flags & XFP_CTX_PERSIST_CONN_SECURITY)) {
 			if (was_secured)
 				set(r, XFP_ACTION_BLOCK, XFP_REASON_DOWNGRADE);
+			else if (nd_expired)
+				set(r, XFP_ACTION_BLOCK, XFP_REASON_ND_TIMEOUT);
 			else
 				set(r, XFP_ACTION_PERMIT, XFP_REASON_ND_CLEAR);
 		} else {
@@ -373,6 +497,7 @@ static enum xfp_drop_reason drop_reason(enum xfp_layer l, enum xfp_reason r)
 	case XFP_REASON_NO_SA:
 		return XFP_DROP_NO_SA;
 	case XFP_REASON_CLEAR_TEXT:
+	case XFP_REASON_ND_TIMEOUT:
 		return ale ? XFP_DROP_ALE_BLOCK : XFP_DROP_CLEAR_TEXT;
 	case XFP_REASON_DOWNGRADE:
 		return XFP_DROP_FLOW_DOWNGRADE;
@@ -394,7 +519,7 @@ int xfp_ref_classify(const struct xfp_policy *p, enum xfp_layer layer,
 	if (!p || !pkt || !out || (unsigned)layer >= XFP_LAYER__MAX ||
 	    (pkt->family != 4 && pkt->family != 6) ||
 	    (pkt->sa >= 0 && (unsigned)pkt->sa >= p->n_sas) || pkt->sa < -1 ||
-	    !p->finalized)
+	    !p->finalized || !ids_valid(p, pkt->ids, pkt->n_ids))
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->layer = layer;
@@ -507,4 +632,24 @@ int xfp_ref_classify(const struct xfp_policy *p, enum xfp_layer layer,
 	out->ctx = (wf->has & XFP_FILTER_HAS_POLICY) ? wf->ctx : -1;
 	out->sa = win.sa;
 	return 0;
+}
+
+uint32_t xfp_nd_clear_timeout(const struct xfp_policy *p,
+			      const struct xfp_pkt *pkt)
+{
+	struct xfp_decision *d = calloc(1, sizeof(*d));
+	uint32_t t = 0;
+
+	if (!d)
+		return 0;
+	if (!xfp_ref_classify(p, XFP_LAYER_IPSEC, pkt, d) && d->matched &&
+	    d->action == XFP_ACTION_PERMIT && d->ctx_kind == XFP_CTX_QM &&
+	    d->ctx >= 0 && (unsigned)d->ctx < p->n_qm) {
+		const struct xfp_qm_policy *q = &p->qm[d->ctx];
+
+		if (q->has & XFP_QM_HAS_ND_TIMEOUT)
+			t = q->nd_allow_clear_timeout;
+	}
+	free(d);
+	return t;
 }

@@ -102,6 +102,10 @@ static unsigned field_narrowness(enum xfp_field fld, const struct xfp_cond *c)
 
 		if (v->match == XFP_MATCH_NOT_EQUAL)
 			b = width;
+		else if ((fld == XFP_FIELD_REMOTE_MACHINE_ID ||
+			  fld == XFP_FIELD_REMOTE_USER_ID) &&
+			 v->idref == XFP_IDREF_ANY)
+			b = width; /* "*" spans every identity */
 		else if (fld == XFP_FIELD_LOCAL_ADDR ||
 			 fld == XFP_FIELD_REMOTE_ADDR)
 			b = addr_span_bits(&v->addr_lo, &v->addr_hi);

@@ -711,6 +711,11 @@ static int principal_value(struct parser *ps, const struct xfp_tok *t,
 			      "prefix; the field already says which, write the "
 			      "name alone",
 			      t->s);
+	if (!strcmp(t->s, "*") || !strncmp(t->s, "group:", 6))
+		return err_at(ps, t,
+			      "principal name '%.80s' is reserved: '*' means "
+			      "any identity and 'group:' names a group",
+			      t->s);
 	id = xfp_policy_intern(ps->p, t->s);
 	if (id < 0)
 		return err_at(ps, t, "out of memory");
@@ -1346,6 +1351,136 @@ static int take_ipsec_flags(struct parser *ps, const struct xfp_tok *kw,
 	return cond_push(ps, kw, f, XFP_FIELD_IPSEC_FLAGS, &v);
 }
 
+/* ---- identity access lists ---------------------------------------------- */
+
+/* One ACE: ref is "*", "group:NAME" or a principal name. */
+static int ace_push(struct parser *ps, struct xfp_filter *f,
+		    enum xfp_field field, uint8_t ace,
+		    const struct xfp_tok *ref)
+{
+	struct xfp_cond_val v;
+
+	memset(&v, 0, sizeof(v));
+	v.match = XFP_MATCH_EQUAL;
+	v.ace = ace;
+	if (ref->t == XFP_T_WORD && !strcmp(ref->s, "*")) {
+		v.idref = XFP_IDREF_ANY;
+	} else if (ref->t == XFP_T_WORD && !strncmp(ref->s, "group:", 6)) {
+		int g = xfp_policy_find_group(ps->p, ref->s + 6);
+
+		if (g < 0)
+			return err_at(ps, ref,
+				      "undefined group '%.80s'; define it "
+				      "first with 'group add %.80s { ... }'",
+				      ref->s + 6, ref->s + 6);
+		v.idref = XFP_IDREF_GROUP;
+		v.lo = v.hi = (uint64_t)g;
+	} else {
+		if (principal_value(ps, ref, &v))
+			return -1;
+		v.idref = XFP_IDREF_PRINCIPAL;
+	}
+	return cond_push(ps, ref, f, field, &v);
+}
+
+/*
+ * IDCOND := FIELD ACE | FIELD { ACE [, ACE]... } | FIELD != REF
+ * ACE    := [ allow | deny ] REF        REF := PRINCIPAL | group:NAME | *
+ */
+static int take_acl(struct parser *ps, struct xfp_filter *f,
+		    enum xfp_field field)
+{
+	bool brace = false;
+	struct xfp_tok ref;
+
+	if (ps->cur.t == XFP_T_NE) {
+		struct xfp_tok any;
+
+		advance(ps);
+		if (take_word(ps, "a principal or group:NAME", &ref, true))
+			return -1;
+		if (ref.t == XFP_T_WORD && !strcmp(ref.s, "*"))
+			return err_at(ps, &ref,
+				      "'!= *' matches no identity; expected a "
+				      "principal or group:NAME");
+		if (ace_push(ps, f, field, XFP_ACE_DENY, &ref))
+			return -1;
+		any = ref;
+		any.t = XFP_T_WORD;
+		strcpy(any.s, "*");
+		any.n = 1;
+		return ace_push(ps, f, field, XFP_ACE_ALLOW, &any);
+	}
+	if (ps->cur.t == XFP_T_LBRACE) {
+		brace = true;
+		advance(ps);
+	}
+	for (;;) {
+		uint8_t ace = XFP_ACE_ALLOW;
+
+		if (word_is(ps, "allow") || word_is(ps, "deny")) {
+			ace = ps->cur.s[0] == 'd' ? XFP_ACE_DENY :
+						    XFP_ACE_ALLOW;
+			advance(ps);
+		}
+		if (take_word(ps, "a principal, group:NAME or '*'", &ref, true))
+			return -1;
+		if (ace_push(ps, f, field, ace, &ref))
+			return -1;
+		if (ps->cur.t == XFP_T_COMMA) {
+			advance(ps);
+			if (brace && ps->cur.t == XFP_T_RBRACE)
+				break; /* trailing comma */
+			continue;
+		}
+		break;
+	}
+	if (brace) {
+		if (ps->cur.t != XFP_T_RBRACE)
+			return expected(ps, "',' or '}'");
+		advance(ps);
+	}
+	return 0;
+}
+
+/*
+ * One condition after its keyword kw (field): values into f; the first
+ * IPv4 / IPv6 address token seen is kept in *v4 / *v6 (t == EOF: none).
+ */
+static int take_condition(struct parser *ps, const struct xfp_tok *kw,
+			  struct xfp_filter *f, enum xfp_field field,
+			  struct xfp_tok *v4, struct xfp_tok *v6)
+{
+	struct cond_arg ca;
+
+	if (field == XFP_FIELD_IPSEC_FLAGS)
+		return take_ipsec_flags(ps, kw, f);
+	if (field == XFP_FIELD_REMOTE_MACHINE_ID ||
+	    field == XFP_FIELD_REMOTE_USER_ID)
+		return take_acl(ps, f, field);
+	memset(&ca, 0, sizeof(ca));
+	ca.f = f;
+	ca.field = field;
+	ca.v4.t = ca.v6.t = XFP_T_EOF;
+	if (ps->cur.t == XFP_T_NE) {
+		struct xfp_tok vt;
+
+		ca.neg = true;
+		advance(ps);
+		if (take_word(ps, "a value", &vt, false))
+			return -1;
+		if (cond_cb(ps, &vt, &ca))
+			return -1;
+	} else if (take_list(ps, "a value", false, cond_cb, &ca)) {
+		return -1;
+	}
+	if (v4->t == XFP_T_EOF && ca.v4.t != XFP_T_EOF)
+		*v4 = ca.v4;
+	if (v6->t == XFP_T_EOF && ca.v6.t != XFP_T_EOF)
+		*v6 = ca.v6;
+	return 0;
+}
+
 static uint32_t layer_actions(enum xfp_layer l)
 {
 #define A(x) (1u << XFP_ACTION_##x)
@@ -1412,7 +1547,6 @@ static int cmd_filter_add(struct parser *ps)
 	struct xfp_tok nt, kw;
 	struct xfp_tok at = { 0 }, ct = { 0 }, pt = { 0 };
 	struct xfp_tok condt[XFP_FIELD__MAX];
-	struct cond_arg ca;
 	struct xfp_tok v4 = { 0 }, v6 = { 0 };
 	bool have_layer = false, have_action = false, have_ctx = false,
 	     have_flags = false;
@@ -1449,39 +1583,9 @@ static int cmd_filter_add(struct parser *ps)
 		if (field >= 0) {
 			if (!(f.cond_mask & (1u << field)))
 				condt[field] = kw;
-			if (field == XFP_FIELD_IPSEC_FLAGS) {
-				if (take_ipsec_flags(ps, &kw, &f))
-					goto out;
-				continue;
-			}
-			memset(&ca, 0, sizeof(ca));
-			ca.f = &f;
-			ca.field = (enum xfp_field)field;
-			ca.v4.t = ca.v6.t = XFP_T_EOF;
-			if (ps->cur.t == XFP_T_NE) {
-				ca.neg = true;
-				advance(ps);
-				{
-					struct xfp_tok vt;
-
-					if (take_word(
-						    ps, "a value", &vt,
-						    field >=
-							    XFP_FIELD_REMOTE_MACHINE_ID))
-						goto out;
-					if (cond_cb(ps, &vt, &ca))
-						goto out;
-				}
-			} else if (take_list(
-					   ps, "a value",
-					   field >= XFP_FIELD_REMOTE_MACHINE_ID,
-					   cond_cb, &ca)) {
+			if (take_condition(ps, &kw, &f, (enum xfp_field)field,
+					   &v4, &v6))
 				goto out;
-			}
-			if (v4.t == XFP_T_EOF && ca.v4.t != XFP_T_EOF)
-				v4 = ca.v4;
-			if (v6.t == XFP_T_EOF && ca.v6.t != XFP_T_EOF)
-				v6 = ca.v6;
 		} else if (!strcmp(kw.s, "layer")) {
 			struct xfp_tok t;
 			int l;
@@ -1803,6 +1907,13 @@ static int cmd_filter_delete(struct parser *ps)
 	i = xfp_policy_find_filter(p, name);
 	if (i < 0 || (p->filters[i].has & XFP_FILTER_AUTO_EXEMPTION))
 		return err_at(ps, &nt, "undefined filter '%s'", name);
+	if ((p->filters[i].has & XFP_FILTER_FROM_TUNNEL) &&
+	    (unsigned)p->filters[i].tunnel < p->n_tunnels)
+		return err_at(ps, &nt,
+			      "filter '%s' belongs to tunnel '%s'; delete the "
+			      "tunnel with 'tunnel delete %s'",
+			      name, p->tunnels[p->filters[i].tunnel].name,
+			      p->tunnels[p->filters[i].tunnel].name);
 	for (unsigned s = 0; s < p->n_sas; s++)
 		if (p->sas[s].filter_id == p->filters[i].id ||
 		    ((p->sas[s].has & XFP_SA_HAS_INBOUND_FILTER) &&
@@ -1827,16 +1938,23 @@ static int read_key_file(struct parser *ps, const struct xfp_tok *t,
 			 struct xfp_sa *sa, const char *path)
 {
 	const struct xfp_alg_info *ai = xfp_alg_info(sa->alg);
-	char *buf = NULL;
+	/* Lines and stdio's buffer live in key pages (keymem.c). */
+	const size_t cap = 1024, iocap = 4096;
+	char *buf = NULL, *iobuf = NULL;
 	struct stat st;
 	unsigned line = 0;
 	bool got_in = false, got_out = false;
-	size_t cap = 0;
-	ssize_t n;
 	FILE *fp;
 	int fd, r = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return err_at(
+			ps, t,
+			"cannot open key file '%s': %s; expected a file "
+			"with the lines 'inbound HEX' and 'outbound HEX', "
+			"mode 0600",
+			path, strerror(errno));
 	if (fd < 0)
 		return err_at(ps, t, "cannot open key file '%s': %s", path,
 			      strerror(errno));
@@ -1852,18 +1970,32 @@ static int read_key_file(struct parser *ps, const struct xfp_tok *t,
 			      "must have no access; run 'chmod 600 %s'",
 			      path, (unsigned)(st.st_mode & 07777), path);
 	}
-	fp = fdopen(fd, "r");
-	if (!fp) {
-		close(fd);
+	buf = xfp_key_alloc(cap);
+	iobuf = xfp_key_alloc(iocap);
+	fp = buf && iobuf ? fdopen(fd, "r") : NULL;
+	if (!fp || setvbuf(fp, iobuf, _IOFBF, iocap)) {
+		if (fp)
+			fclose(fp);
+		else
+			close(fd);
+		xfp_key_free(buf);
+		xfp_key_free(iobuf);
 		return err_at(ps, t, "cannot read key file '%s'", path);
 	}
-	while ((n = getline(&buf, &cap, fp)) >= 0) {
+	while (fgets(buf, (int)cap, fp)) {
 		char *s = buf, *kw, *hex;
 		uint8_t *dst;
 		size_t bin_len = 0;
 		const char *end;
 
 		line++;
+		if (!strchr(buf, '\n') && !feof(fp)) {
+			xfp_errors_add(ps->err, path, line, 1,
+				       "line too long: at most %zu characters",
+				       cap - 2);
+			ps->nerr++;
+			goto out;
+		}
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (*s == '#' || *s == '\n' || *s == '\0')
@@ -1929,11 +2061,9 @@ static int read_key_file(struct parser *ps, const struct xfp_tok *t,
 	sa->has |= XFP_SA_HAS_KEYS;
 	r = 0;
 out:
-	if (buf) {
-		sodium_memzero(buf, cap);
-		free(buf);
-	}
 	fclose(fp);
+	xfp_key_free(iobuf); /* after fclose: stdio used it until then */
+	xfp_key_free(buf);
 	if (r)
 		xfp_sa_wipe(sa);
 	return r;
@@ -2003,7 +2133,7 @@ static int cmd_sa_add(struct parser *ps)
 	int r = -1;
 
 	/* On the heap: it will hold key material, wiped on every path. */
-	sa = calloc(1, sizeof(*sa));
+	sa = xfp_key_alloc(sizeof(*sa)); /* the key file is read into it */
 	if (!sa)
 		return err_at(ps, &ps->cur, "out of memory");
 	sa->filter = sa->inbound_filter = sa->qm_policy = -1;
@@ -2296,17 +2426,17 @@ static int cmd_sa_add(struct parser *ps)
 	if (p->n_sas && (p->n_sas & (p->n_sas - 1))) {
 		v = p->sas; /* room left */
 	} else {
-		/* Grow by copying, so no key bytes stay behind in freed memory. */
-		v = calloc(p->n_sas ? 2 * (size_t)p->n_sas : 1, sizeof(*v));
+		/* Grow by copying into key pages (locked, not dumped); the
+		 * old ones are wiped by xfp_key_free. */
+		v = xfp_key_alloc((p->n_sas ? 2 * (size_t)p->n_sas : 1) *
+				  sizeof(*v));
 		if (!v) {
 			err_at(ps, &nt, "out of memory");
 			goto out;
 		}
-		if (p->n_sas) {
+		if (p->n_sas)
 			memcpy(v, p->sas, p->n_sas * sizeof(*v));
-			sodium_memzero(p->sas, p->n_sas * sizeof(*v));
-		}
-		free(p->sas);
+		xfp_key_free(p->sas);
 	}
 	v[p->n_sas] = *sa;
 	p->sas = v;
@@ -2314,8 +2444,7 @@ static int cmd_sa_add(struct parser *ps)
 	p->finalized = false;
 	r = 0;
 out:
-	sodium_memzero(sa, sizeof(*sa));
-	free(sa);
+	xfp_key_free(sa);
 	return r;
 }
 
@@ -2340,42 +2469,576 @@ static int cmd_sa_delete(struct parser *ps)
 	return 0;
 }
 
+/* ---- group -------------------------------------------------------------- */
+
+struct member_arg {
+	struct xfp_group *g;
+};
+
+static int member_cb(struct parser *ps, const struct xfp_tok *t, void *arg)
+{
+	struct xfp_group *g = ((struct member_arg *)arg)->g;
+	struct xfp_group_member m, *nm;
+	const char *name;
+
+	memset(&m, 0, sizeof(m));
+	if (!strncmp(t->s, "machine:", 8)) {
+		m.kind = XFP_MEMBER_MACHINE;
+		name = t->s + 8;
+	} else if (!strncmp(t->s, "user:", 5)) {
+		m.kind = XFP_MEMBER_USER;
+		name = t->s + 5;
+	} else if (!strncmp(t->s, "group:", 6)) {
+		m.kind = XFP_MEMBER_GROUP;
+		name = t->s + 6;
+	} else {
+		return err_at(ps, t,
+			      "bad group member '%.80s': expected "
+			      "machine:NAME, user:NAME or group:NAME",
+			      t->s);
+	}
+	if (!*name)
+		return err_at(ps, t,
+			      "bad group member '%.80s': a name must follow "
+			      "the ':' (quote a member with blanks whole: "
+			      "\"user:NAME WITH BLANKS\")",
+			      t->s);
+	if (strlen(name) >= XFP_PRINCIPAL_MAX)
+		return err_at(ps, t,
+			      "bad group member '%.80s': the name must have 1 "
+			      "to %d characters",
+			      t->s, XFP_PRINCIPAL_MAX - 1);
+	if (m.kind == XFP_MEMBER_GROUP) {
+		if (!strcmp(name, g->name))
+			return err_at(ps, t, "group '%s' cannot contain itself",
+				      g->name);
+		m.ref = xfp_policy_find_group(ps->p, name);
+		if (m.ref < 0)
+			return err_at(ps, t,
+				      "undefined group '%.80s'; define it "
+				      "first with 'group add %.80s { ... }'",
+				      name, name);
+	} else {
+		if (!strcmp(name, "*"))
+			return err_at(ps, t,
+				      "principal name '*' is reserved: it "
+				      "means any identity");
+		m.ref = xfp_policy_intern(ps->p, name);
+		if (m.ref < 0)
+			return err_at(ps, t, "out of memory");
+	}
+	if (g->n >= MAX_VALUES)
+		return err_at(ps, t,
+			      "too many members in group '%s': at most "
+			      "%d",
+			      g->name, MAX_VALUES);
+	nm = xfp_grow(g->m, g->n, sizeof(*nm));
+	if (!nm)
+		return err_at(ps, t, "out of memory");
+	g->m = nm;
+	nm[g->n++] = m;
+	return 0;
+}
+
+/* group add NAME { machine:A, user:B, group:C } */
+static int cmd_group_add(struct parser *ps)
+{
+	struct xfp_group g, *ng;
+	struct member_arg ma;
+	struct xfp_tok nt;
+	struct xfp_policy *p = ps->p;
+	int r = -1;
+
+	memset(&g, 0, sizeof(g));
+	if (take_name(ps, "group", g.name, &nt))
+		return -1;
+	g.line = nt.line;
+	g.col = nt.col;
+	if (xfp_policy_find_group(p, g.name) >= 0) {
+		err_at(ps, &nt, "duplicate group name '%s'", g.name);
+		goto out;
+	}
+	ma.g = &g;
+	if (take_list(ps, "a member (machine:NAME, user:NAME or group:NAME)",
+		      true, member_cb, &ma))
+		goto out;
+	if (!at_end(ps)) {
+		expected(ps, "the end of the statement");
+		goto out;
+	}
+	if (p->n_groups >= MAX_OBJECTS) {
+		err_at(ps, &nt, "too many groups: at most %d", MAX_OBJECTS);
+		goto out;
+	}
+	ng = xfp_grow(p->groups, p->n_groups, sizeof(*ng));
+	if (!ng) {
+		err_at(ps, &nt, "out of memory");
+		goto out;
+	}
+	p->groups = ng;
+	ng[p->n_groups++] = g;
+	p->finalized = false;
+	return 0;
+out:
+	free(g.m);
+	return r;
+}
+
+/* ---- tunnel ------------------------------------------------------------- */
+
+#define TUNNEL_SUBLAYER "ipsec-tunnel"
+#define TUNNEL_SUBLAYER_WEIGHT 0x9000
+
+static const char *const tunnel_suffix[] = { "mm", "qm",      "out",
+					     "in", "connect", "ipip" };
+#define N_TUNNEL_FILTERS 6
+
+/* Append a copy of the selector conditions (the fields in mask) to f. */
+static int copy_conds(struct xfp_filter *f, const struct xfp_filter *from,
+		      uint32_t mask)
+{
+	for (int i = 0; i < XFP_FIELD__MAX; i++) {
+		const struct xfp_cond *c = &from->conds[i];
+
+		if (!(from->cond_mask & mask & (1u << i)) || !c->n)
+			continue;
+		f->conds[i].v = malloc(c->n * sizeof(*c->v));
+		if (!f->conds[i].v)
+			return -1;
+		memcpy(f->conds[i].v, c->v, c->n * sizeof(*c->v));
+		f->conds[i].n = c->n;
+		f->cond_mask |= 1u << i;
+	}
+	return 0;
+}
+
+static int add_addr_cond(struct xfp_filter *f, enum xfp_field fld, int fam,
+			 const struct xfp_addr *a)
+{
+	struct xfp_cond_val *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return -1;
+	v->match = XFP_MATCH_EQUAL;
+	v->family = (uint8_t)fam;
+	v->addr_lo = v->addr_hi = *a;
+	f->conds[fld].v = v;
+	f->conds[fld].n = 1;
+	f->cond_mask |= 1u << fld;
+	return 0;
+}
+
+/*
+ * tunnel add NAME policy QM [mm-policy MM] [flags point-to-point]
+ *            [sublayer NAME] SELECTOR...
+ * FwpmIPsecTunnelAdd: one command, the filters of README "Tunnels".
+ */
+static int cmd_tunnel_add(struct parser *ps)
+{
+	struct xfp_policy *p = ps->p;
+	struct xfp_tunnel tn, *nt_;
+	struct xfp_filter sel, gen[N_TUNNEL_FILTERS];
+	struct xfp_tok nt, kw, pt = { 0 };
+	struct xfp_tok condt[XFP_FIELD__MAX];
+	struct xfp_tok v4, v6;
+	const struct xfp_qm_policy *q;
+	bool have_flags = false, have_sl = false;
+	char nm[XFP_NAME_MAX];
+	unsigned ngen = 0;
+	int r = -1, ef;
+	uint32_t allowed;
+
+	memset(&tn, 0, sizeof(tn));
+	memset(&sel, 0, sizeof(sel));
+	memset(gen, 0, sizeof(gen));
+	v4.t = v6.t = XFP_T_EOF;
+	tn.qm = tn.mm = -1;
+	tn.sublayer = -1;
+	if (take_name(ps, "tunnel", tn.name, &nt))
+		return -1;
+	tn.line = nt.line;
+	tn.col = nt.col;
+	if (strlen(tn.name) > XFP_NAME_MAX - 1 - strlen("-connect")) {
+		err_at(ps, &nt,
+		       "tunnel name '%s' is too long: at most %zu characters, "
+		       "so that its filter names fit",
+		       tn.name, XFP_NAME_MAX - 1 - strlen("-connect"));
+		goto out;
+	}
+	while (!at_end(ps)) {
+		int field;
+
+		kw = ps->cur;
+		if (!is_word(ps)) {
+			expected(ps, "a tunnel keyword");
+			goto out;
+		}
+		advance(ps);
+		field = xfp_field_from_name(kw.s);
+		if (field >= 0) {
+			if (!(sel.cond_mask & (1u << field)))
+				condt[field] = kw;
+			if (take_condition(ps, &kw, &sel, (enum xfp_field)field,
+					   &v4, &v6))
+				goto out;
+		} else if (!strcmp(kw.s, "policy")) {
+			if (tn.qm >= 0) {
+				err_at(ps, &kw, "duplicate keyword 'policy'");
+				goto out;
+			}
+			if (take_name(ps, "policy", nm, &pt))
+				goto out;
+			tn.qm = xfp_policy_find_qm(p, nm);
+			if (tn.qm < 0) {
+				err_at(ps, &pt,
+				       "undefined qm-policy '%s'; define it "
+				       "first with 'qm-policy add %s tunnel "
+				       "...'",
+				       nm, nm);
+				goto out;
+			}
+			if (!p->qm[tn.qm].tunnel) {
+				err_at(ps, &pt,
+				       "policy '%s' is a transport qm-policy; a "
+				       "tunnel needs a tunnel qm-policy",
+				       nm);
+				goto out;
+			}
+		} else if (!strcmp(kw.s, "mm-policy")) {
+			struct xfp_tok t;
+
+			if (tn.mm >= 0) {
+				err_at(ps, &kw,
+				       "duplicate keyword 'mm-policy'");
+				goto out;
+			}
+			if (take_name(ps, "mm-policy", nm, &t))
+				goto out;
+			tn.mm = xfp_policy_find_mm(p, nm);
+			if (tn.mm < 0) {
+				err_at(ps, &t,
+				       "undefined mm-policy '%s'; define it "
+				       "first with 'mm-policy add %s ...'",
+				       nm, nm);
+				goto out;
+			}
+			tn.flags |= XFP_TUNNEL_HAS_MM;
+		} else if (!strcmp(kw.s, "flags")) {
+			struct xfp_tok t;
+
+			if (have_flags) {
+				err_at(ps, &kw, "duplicate keyword 'flags'");
+				goto out;
+			}
+			if (take_word(ps, "a tunnel flag", &t, false))
+				goto out;
+			if (strcmp(t.s, "point-to-point")) {
+				err_at(ps, &t,
+				       "unknown tunnel flag '%.80s'; expected "
+				       "point-to-point",
+				       t.s);
+				goto out;
+			}
+			tn.flags |= XFP_TUNNEL_POINT_TO_POINT;
+			have_flags = true;
+		} else if (!strcmp(kw.s, "sublayer")) {
+			struct xfp_tok t;
+
+			if (have_sl) {
+				err_at(ps, &kw, "duplicate keyword 'sublayer'");
+				goto out;
+			}
+			if (take_name(ps, "sublayer", nm, &t))
+				goto out;
+			tn.sublayer = xfp_policy_find_sublayer(p, nm);
+			if (tn.sublayer < 0) {
+				err_at(ps, &t,
+				       "undefined sublayer '%s'; define it "
+				       "first with 'sublayer add %s weight N'",
+				       nm, nm);
+				goto out;
+			}
+			have_sl = true;
+		} else {
+			err_at(ps, &kw,
+			       "unknown keyword '%.80s' in tunnel; expected "
+			       "policy, mm-policy, flags, sublayer or a "
+			       "selector (local-addr, remote-addr; with flags "
+			       "point-to-point also local-port, remote-port, "
+			       "protocol, icmp-type, icmp-code)",
+			       kw.s);
+			goto out;
+		}
+	}
+	if (tn.qm < 0) {
+		err_at(ps, &nt,
+		       "tunnel '%s' needs 'policy NAME' (a tunnel qm-policy)",
+		       tn.name);
+		goto out;
+	}
+	/* FWP_E_INVALID_PARAMETER: a site-to-site tunnel selects by
+	 * address only. */
+	allowed = (1u << XFP_FIELD_LOCAL_ADDR) | (1u << XFP_FIELD_REMOTE_ADDR);
+	if (tn.flags & XFP_TUNNEL_POINT_TO_POINT)
+		allowed |= (1u << XFP_FIELD_LOCAL_PORT) |
+			   (1u << XFP_FIELD_REMOTE_PORT) |
+			   (1u << XFP_FIELD_PROTOCOL) |
+			   (1u << XFP_FIELD_ICMP_TYPE) |
+			   (1u << XFP_FIELD_ICMP_CODE);
+	for (int i = 0; i < XFP_FIELD__MAX; i++) {
+		if (!(sel.cond_mask & (1u << i)) || (allowed & (1u << i)))
+			continue;
+		if (tn.flags & XFP_TUNNEL_POINT_TO_POINT)
+			err_at(ps, &condt[i],
+			       "condition '%s' is not a tunnel selector; "
+			       "expected local-addr, remote-addr, local-port, "
+			       "remote-port, protocol, icmp-type or icmp-code",
+			       xfp_field_name((enum xfp_field)i));
+		else
+			err_at(ps, &condt[i],
+			       "condition '%s' needs a point-to-point tunnel: "
+			       "a site-to-site tunnel selects by local-addr "
+			       "and remote-addr only (add 'flags "
+			       "point-to-point')",
+			       xfp_field_name((enum xfp_field)i));
+		goto out;
+	}
+	if (xfp_policy_find_tunnel(p, tn.name) >= 0) {
+		err_at(ps, &nt, "duplicate tunnel name '%s'", tn.name);
+		goto out;
+	}
+	for (unsigned k = 0; k < N_TUNNEL_FILTERS; k++) {
+		snprintf(nm, sizeof(nm), "%s-%s", tn.name, tunnel_suffix[k]);
+		if (xfp_policy_find_filter(p, nm) >= 0) {
+			err_at(ps, &nt,
+			       "tunnel '%s' would add filter '%s', which "
+			       "exists; choose another tunnel name",
+			       tn.name, nm);
+			goto out;
+		}
+	}
+	if (p->n_tunnels >= MAX_OBJECTS ||
+	    p->n_filters + N_TUNNEL_FILTERS > MAX_FILTERS) {
+		err_at(ps, &nt, "too many tunnels or filters");
+		goto out;
+	}
+	if (tn.sublayer < 0) {
+		tn.sublayer = xfp_policy_find_sublayer(p, TUNNEL_SUBLAYER);
+		if (tn.sublayer < 0 && p->n_sublayers >= XFP_SUBLAYERS_MAX) {
+			err_at(ps, &nt,
+			       "no room for sublayer '" TUNNEL_SUBLAYER
+			       "': at most %d sublayers",
+			       XFP_SUBLAYERS_MAX);
+			goto out;
+		}
+	}
+	/* Inner family from the selectors, outer from the endpoints. */
+	q = &p->qm[tn.qm];
+	ef = v4.t != XFP_T_EOF && v6.t == XFP_T_EOF ? XFP_FAMILY_IP :
+	     v6.t != XFP_T_EOF && v4.t == XFP_T_EOF ? XFP_FAMILY_IP6 :
+						      XFP_FAMILY_INET;
+	for (unsigned k = 0; k < N_TUNNEL_FILTERS; k++) {
+		struct xfp_filter *g = &gen[ngen];
+		bool outer = k == 0 || k == 5;
+
+		if (k == 0 && tn.mm < 0)
+			continue;
+		ngen++;
+		snprintf(g->name, sizeof(g->name), "%s-%s", tn.name,
+			 tunnel_suffix[k]);
+		g->has = XFP_FILTER_FROM_TUNNEL;
+		g->ctx = -1;
+		g->sa = -1;
+		g->line = nt.line;
+		g->col = nt.col;
+		g->family = outer ? (q->endpoint_family == 6 ? XFP_FAMILY_IP6 :
+							       XFP_FAMILY_IP) :
+				    (enum xfp_family)ef;
+		g->action = XFP_ACTION_PERMIT;
+		if (outer) {
+			if (add_addr_cond(g, XFP_FIELD_LOCAL_ADDR,
+					  q->endpoint_family,
+					  &q->local_endpoint) ||
+			    add_addr_cond(g, XFP_FIELD_REMOTE_ADDR,
+					  q->endpoint_family,
+					  &q->remote_endpoint))
+				goto oom;
+		} else if (copy_conds(g, &sel, sel.cond_mask)) {
+			goto oom;
+		}
+		switch (k) {
+		case 0: /* main mode with the peer gateway */
+			g->layer = XFP_LAYER_IKEEXT;
+			g->has |= XFP_FILTER_HAS_POLICY;
+			g->ctx_kind = XFP_CTX_MM;
+			g->ctx = tn.mm;
+			break;
+		case 1: /* quick mode for the inner traffic */
+			g->layer = XFP_LAYER_IPSEC;
+			g->has |= XFP_FILTER_HAS_POLICY;
+			g->ctx_kind = XFP_CTX_QM;
+			g->ctx = tn.qm;
+			break;
+		case 2:
+		case 3:
+			g->layer = k == 2 ? XFP_LAYER_OUTBOUND_TRANSPORT :
+					    XFP_LAYER_INBOUND_TRANSPORT;
+			g->action = k == 2 ? XFP_ACTION_OUTBOUND_TUNNEL :
+					     XFP_ACTION_INBOUND_TUNNEL;
+			g->has |= XFP_FILTER_HAS_POLICY;
+			g->ctx_kind = XFP_CTX_QM;
+			g->ctx = tn.qm;
+			g->sublayer = -1; /* the tunnel sublayer, below */
+			break;
+		case 4:
+			g->layer = XFP_LAYER_ALE_AUTH_CONNECT;
+			g->action = XFP_ACTION_ALE_CONNECT;
+			break;
+		case 5: { /* decrypted IP-in-IP between the gateways */
+			struct xfp_cond_val *v = calloc(2, sizeof(*v));
+
+			if (!v)
+				goto oom;
+			v[0].match = v[1].match = XFP_MATCH_EQUAL;
+			v[0].lo = v[0].hi = 4; /* ipip */
+			v[1].lo = v[1].hi = 41; /* ipv6 */
+			g->conds[XFP_FIELD_PROTOCOL].v = v;
+			g->conds[XFP_FIELD_PROTOCOL].n = 2;
+			g->cond_mask |= 1u << XFP_FIELD_PROTOCOL;
+			g->layer = XFP_LAYER_ALE_AUTH_RECV_ACCEPT;
+			g->action = XFP_ACTION_INBOUND_TUNNEL_ALE_ACCEPT;
+			break;
+		}
+		}
+	}
+	{
+		struct xfp_filter *nf;
+		unsigned ti = p->n_tunnels;
+
+		nt_ = xfp_grow(p->tunnels, p->n_tunnels, sizeof(*nt_));
+		if (!nt_)
+			goto oom;
+		p->tunnels = nt_;
+		if (tn.sublayer < 0) {
+			struct xfp_sublayer *sl = &p->sublayers[p->n_sublayers];
+
+			memset(sl, 0, sizeof(*sl));
+			strcpy(sl->name, TUNNEL_SUBLAYER);
+			sl->weight = TUNNEL_SUBLAYER_WEIGHT;
+			sl->line = nt.line;
+			sl->col = nt.col;
+			tn.sublayer = (int)p->n_sublayers++;
+		}
+		for (unsigned k = 0; k < ngen; k++) {
+			nf = xfp_grow(p->filters, p->n_filters, sizeof(*nf));
+			if (!nf) {
+				/* undo what was added */
+				for (unsigned j = 0; j < k; j++) {
+					p->n_filters--;
+					xfp_filter_release(
+						&p->filters[p->n_filters]);
+				}
+				xfp_index_rebuild(p);
+				goto oom;
+			}
+			p->filters = nf;
+			if (gen[k].sublayer < 0)
+				gen[k].sublayer = tn.sublayer;
+			gen[k].tunnel = (int)ti;
+			gen[k].id = p->next_filter_id++;
+			nf[p->n_filters++] = gen[k];
+			memset(&gen[k], 0, sizeof(gen[k]));
+			xfp_index_add(p, p->n_filters - 1);
+		}
+		p->tunnels[p->n_tunnels++] = tn;
+		p->finalized = false;
+		r = 0;
+		goto out;
+	}
+oom:
+	err_at(ps, &nt, "out of memory");
+out:
+	xfp_filter_release(&sel);
+	for (unsigned k = 0; k < N_TUNNEL_FILTERS; k++)
+		xfp_filter_release(&gen[k]);
+	(void)pt;
+	return r;
+}
+
+static int cmd_tunnel_delete(struct parser *ps)
+{
+	char name[XFP_NAME_MAX];
+	struct xfp_tok nt;
+	struct xfp_policy *p = ps->p;
+	unsigned j = 0;
+	int t;
+
+	if (take_name(ps, "tunnel", name, &nt))
+		return -1;
+	t = xfp_policy_find_tunnel(p, name);
+	if (t < 0)
+		return err_at(ps, &nt, "undefined tunnel '%s'", name);
+	for (unsigned i = 0; i < p->n_filters; i++) {
+		struct xfp_filter *f = &p->filters[i];
+
+		if ((f->has & XFP_FILTER_FROM_TUNNEL) && f->tunnel == t) {
+			xfp_filter_release(f);
+			continue;
+		}
+		if ((f->has & XFP_FILTER_FROM_TUNNEL) && f->tunnel > t)
+			f->tunnel--;
+		p->filters[j++] = *f;
+	}
+	p->n_filters = j;
+	memmove(&p->tunnels[t], &p->tunnels[t + 1],
+		(p->n_tunnels - (unsigned)t - 1) * sizeof(p->tunnels[0]));
+	p->n_tunnels--;
+	xfp_index_rebuild(p);
+	p->finalized = false;
+	return 0;
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static int statement(struct parser *ps)
 {
 	struct xfp_tok obj, verb;
-	bool add;
+	bool add, del_ok;
 
 	if (take_word(ps,
-		      "a command (sublayer, qm-policy, mm-policy, filter "
-		      "or sa)",
+		      "a command (sublayer, qm-policy, mm-policy, group, "
+		      "filter, tunnel or sa)",
 		      &obj, false))
 		return -1;
 	if (strcmp(obj.s, "sublayer") && strcmp(obj.s, "qm-policy") &&
 	    strcmp(obj.s, "mm-policy") && strcmp(obj.s, "filter") &&
-	    strcmp(obj.s, "sa"))
+	    strcmp(obj.s, "sa") && strcmp(obj.s, "group") &&
+	    strcmp(obj.s, "tunnel"))
 		return err_at(ps, &obj,
 			      "unknown command '%.80s'; expected sublayer, "
-			      "qm-policy, mm-policy, filter or sa",
+			      "qm-policy, mm-policy, group, filter, tunnel or "
+			      "sa",
 			      obj.s);
 	if (take_word(ps, "'add' or 'delete'", &verb, false))
 		return -1;
 	add = !strcmp(verb.s, "add");
-	if (!add && (strcmp(verb.s, "delete") ||
-		     (strcmp(obj.s, "filter") && strcmp(obj.s, "sa"))))
+	del_ok = !strcmp(obj.s, "filter") || !strcmp(obj.s, "sa") ||
+		 !strcmp(obj.s, "tunnel");
+	if (!add && (strcmp(verb.s, "delete") || !del_ok))
 		return err_at(ps, &verb,
 			      "unknown verb '%.80s' for %s; expected %s",
 			      verb.s, obj.s,
-			      strcmp(obj.s, "filter") && strcmp(obj.s, "sa") ?
-				      "'add'" :
-				      "'add' or 'delete'");
+			      del_ok ? "'add' or 'delete'" : "'add'");
 	if (!strcmp(obj.s, "sublayer"))
 		return cmd_sublayer_add(ps);
 	if (!strcmp(obj.s, "qm-policy"))
 		return cmd_qm_add(ps);
 	if (!strcmp(obj.s, "mm-policy"))
 		return cmd_mm_add(ps);
+	if (!strcmp(obj.s, "group"))
+		return cmd_group_add(ps);
+	if (!strcmp(obj.s, "tunnel"))
+		return add ? cmd_tunnel_add(ps) : cmd_tunnel_delete(ps);
 	if (!strcmp(obj.s, "filter"))
 		return add ? cmd_filter_add(ps) : cmd_filter_delete(ps);
 	return add ? cmd_sa_add(ps) : cmd_sa_delete(ps);

@@ -202,15 +202,17 @@ void xfp_policy_free(struct xfp_policy *p)
 	free(p->filters);
 	for (unsigned i = 0; i < p->n_sas; i++)
 		xfp_sa_wipe(&p->sas[i]);
-	if (p->sas)
-		sodium_memzero(p->sas, p->n_sas * sizeof(*p->sas));
-	free(p->sas);
+	xfp_key_free(p->sas); /* key pages: wiped, unlocked, unmapped */
 	free(p->qm);
 	free(p->mm);
 	for (unsigned i = 0; i < p->n_principals; i++)
 		free(p->principals[i]);
 	free(p->principals);
 	free(p->filter_index);
+	for (unsigned i = 0; i < p->n_groups; i++)
+		free(p->groups[i].m);
+	free(p->groups);
+	free(p->tunnels);
 	free(p);
 }
 
@@ -320,6 +322,22 @@ int xfp_policy_find_principal(const struct xfp_policy *p, const char *name)
 {
 	for (unsigned i = 0; i < p->n_principals; i++)
 		if (!strcmp(p->principals[i], name))
+			return (int)i;
+	return -1;
+}
+
+int xfp_policy_find_group(const struct xfp_policy *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_groups; i++)
+		if (!strcmp(p->groups[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int xfp_policy_find_tunnel(const struct xfp_policy *p, const char *name)
+{
+	for (unsigned i = 0; i < p->n_tunnels; i++)
+		if (!strcmp(p->tunnels[i].name, name))
 			return (int)i;
 	return -1;
 }

@@ -26,10 +26,13 @@
  *    ranges (for EQUAL lo == hi; for PREFIX lo/hi are the first and last
  *    address of the prefix and plen is kept for printing).  NOT_EQUAL holds
  *    the excluded value in lo == hi.  FLAGS_* keep the mask in lo (hi ==
- *    lo).  Identities are interned principal names; lo == hi == the index
- *    into xfp_policy.principals.
+ *    lo).  Identity conditions are ordered access lists: each value is an
+ *    ACE (ace allow/deny, idref principal/group/any) with lo == hi == the
+ *    index into xfp_policy.principals or .groups; they are evaluated by
+ *    xfp_identity_cond_eval(), never as OR-lists (see "identity groups
+ *    and access lists" below).
  *  - Conditions on different fields are ANDed, the values of one field are
- *    ORed.  A condition on a field that the packet does not carry (a port
+ *    ORed (identity fields: first matching ACE decides).  A condition on a field that the packet does not carry (a port
  *    condition on an ICMP packet, an identity on unauthenticated traffic)
  *    is false whatever its match type.
  *  - After xfp_policy_finalize() the filters array is in evaluation order:
@@ -135,6 +138,10 @@ struct xfp_cond_val {
 	struct xfp_addr addr_lo, addr_hi; /* address fields */
 	uint64_t lo, hi; /* every other field */
 	char ifname[XFP_IFNAME_MAX]; /* INTERFACE given by name */
+	/* Identity fields (remote-machine-id, remote-user-id) only: the
+	 * value is one ACE of an ordered access list, see "Identities". */
+	uint8_t ace; /* enum xfp_ace: XFP_ACE_ALLOW (0) or XFP_ACE_DENY */
+	uint8_t idref; /* enum xfp_idref: what lo names */
 };
 
 /* All values written for one field: matched if any value matches. */
@@ -150,6 +157,7 @@ enum {
 	XFP_FILTER_HAS_POLICY = 1u << 2, /* provider context set */
 	XFP_FILTER_HAS_FAMILY = 1u << 3, /* family written, not inferred */
 	XFP_FILTER_AUTO_EXEMPTION = 1u << 4, /* made by finalize (IKE) */
+	XFP_FILTER_FROM_TUNNEL = 1u << 5, /* made by `tunnel add`; see tunnel */
 };
 
 /* Kind of provider context a filter references. */
@@ -180,6 +188,7 @@ struct xfp_filter {
 	uint32_t cond_mask; /* 1u << enum xfp_field for each present */
 	struct xfp_cond conds[XFP_FIELD__MAX];
 	unsigned line, col; /* where it was defined (0 = generated) */
+	int tunnel; /* FROM_TUNNEL: index into xfp_policy.tunnels */
 };
 
 struct xfp_sublayer {
@@ -296,10 +305,86 @@ enum {
 };
 #define XFP_SA_GUARANTEE_ENCRYPTION 0x8u /* IPSEC_SA_BUNDLE_FLAG_* value */
 
-/* An authenticated remote identity: "machine:NAME" or "user:NAME". */
+/* An authenticated remote identity: "machine:NAME" or "user:NAME".
+ * principal -1 is a name the policy does not know (it matches only the
+ * "*" ACE, never a named principal or a group). */
 struct xfp_identity {
 	bool user; /* false = machine */
-	int principal; /* index into xfp_policy.principals */
+	int principal; /* index into xfp_policy.principals, or -1 */
+};
+
+/* ---- identity groups and access lists ----------------------------------- *
+ *
+ * Identities are named principals; a group (`group add NAME { ... }`) holds
+ * machine principals, user principals and other groups (defined before it,
+ * so nesting never loops).  A remote-machine-id / remote-user-id condition
+ * is an ordered access list (a DACL): each value is one ACE, allow or deny,
+ * naming a principal (lo = principal index), a group (lo = group index) or
+ * "*" (any identity).  Evaluation, for the identities S of the connection:
+ *   1. T = the identities of S of the condition's kind (machine identities
+ *      for remote-machine-id, user identities for remote-user-id).  T empty
+ *      -> the condition is false (the field is absent).
+ *   2. Walk the ACEs in the order written.  An ACE matches when some
+ *      identity of T is its principal, is a member of its group (directly
+ *      or through nested groups; only members of the same kind count), or
+ *      the ACE is "*".  The first matching ACE decides: allow -> true,
+ *      deny -> false.  Several identities in T are one token, as in a
+ *      Windows access check: an early allow for one identity wins over a
+ *      later deny for another, and an early deny for any identity wins.
+ *   3. No ACE matches -> false.
+ * Conditions on different fields are still ANDed: a filter with both
+ * conditions needs the machine allowed by one list AND the user by the
+ * other (WFP's SD1/SD2).  `!= NAME` is stored as { deny NAME, allow * }.
+ */
+enum xfp_ace {
+	XFP_ACE_ALLOW = 0,
+	XFP_ACE_DENY = 1,
+};
+
+enum xfp_idref {
+	XFP_IDREF_PRINCIPAL = 0, /* lo = index into principals */
+	XFP_IDREF_GROUP = 1, /* lo = index into groups */
+	XFP_IDREF_ANY = 2, /* "*": every identity of the field's kind */
+};
+
+enum xfp_member_kind {
+	XFP_MEMBER_MACHINE = 0, /* ref = principal index */
+	XFP_MEMBER_USER = 1, /* ref = principal index */
+	XFP_MEMBER_GROUP = 2, /* ref = group index, always < this group's */
+};
+
+struct xfp_group_member {
+	uint8_t kind; /* enum xfp_member_kind */
+	int ref;
+};
+
+struct xfp_group {
+	char name[XFP_NAME_MAX];
+	unsigned n;
+	struct xfp_group_member *m;
+	unsigned line, col;
+};
+
+/* ---- tunnels (FwpmIPsecTunnelAdd) ---------------------------------------- *
+ *
+ * `tunnel add NAME ...` expands into ordinary filters, each marked
+ * XFP_FILTER_FROM_TUNNEL with .tunnel = the tunnel's index (README,
+ * "Tunnels").  The filters are the whole truth for classification; this
+ * record only remembers the command for `policy show` and `tunnel delete`.
+ */
+enum {
+	XFP_TUNNEL_POINT_TO_POINT = 1u
+				    << 0, /* FWPM_TUNNEL_FLAG_POINT_TO_POINT */
+	XFP_TUNNEL_HAS_MM = 1u << 1, /* an mm-policy was given */
+};
+
+struct xfp_tunnel {
+	char name[XFP_NAME_MAX];
+	uint32_t flags; /* XFP_TUNNEL_* */
+	int qm; /* tunnel qm-policy index */
+	int mm; /* mm-policy index or -1 */
+	int sublayer; /* sublayer of the transport tunnel filters */
+	unsigned line, col;
 };
 
 struct xfp_sa {
@@ -345,6 +430,10 @@ struct xfp_policy {
 	/* Internal: name -> filter index hash, kept by the parser and
 	 * finalize.  Change filters[] only through them. */
 	struct xfp_name_index *filter_index;
+	unsigned n_groups;
+	struct xfp_group *groups; /* identity groups, in order of definition */
+	unsigned n_tunnels;
+	struct xfp_tunnel *tunnels;
 };
 
 /* ---- diagnostics -------------------------------------------------------- */
@@ -413,6 +502,8 @@ int xfp_policy_find_filter_id(const struct xfp_policy *p, uint64_t id);
 int xfp_policy_find_sublayer(const struct xfp_policy *p, const char *name);
 int xfp_policy_find_sa(const struct xfp_policy *p, const char *name);
 int xfp_policy_find_principal(const struct xfp_policy *p, const char *name);
+int xfp_policy_find_group(const struct xfp_policy *p, const char *name);
+int xfp_policy_find_tunnel(const struct xfp_policy *p, const char *name);
 
 /* Which fields a layer allows (bit 1u << enum xfp_field). */
 uint32_t xfp_layer_allowed_fields(enum xfp_layer layer);
@@ -435,6 +526,7 @@ enum {
 	XFP_PKT_HAS_IFNAME = 1u << 3,
 	XFP_PKT_FLOW_WAS_SECURED = 1u
 				   << 4, /* flow was IPsec-protected before */
+	XFP_PKT_ND_CLEAR_EXPIRED = 1u << 5, /* ND: clear allowance ran out */
 };
 
 /*
@@ -460,6 +552,10 @@ struct xfp_pkt {
 	int sa; /* SA index or -1 */
 	const char *remote_machine; /* authenticated principal or NULL */
 	const char *remote_user;
+	/* The connection's identity set, when n_ids > 0: used instead of
+	 * remote_machine / remote_user and the SA's identities. */
+	unsigned n_ids;
+	const struct xfp_identity *ids;
 };
 
 /* Why a sublayer or a layer decided what it did. */
@@ -475,7 +571,9 @@ struct xfp_pkt {
 	X(NO_SA, 7, "no SA established; acquire sent")                   \
 	X(SA_MISMATCH, 8, "arrived over an SA not bound to this filter") \
 	X(POLICY, 9, "policy selected")                                  \
-	X(SECURE, 10, "must leave IPsec-protected")
+	X(SECURE, 10, "must leave IPsec-protected")                      \
+	X(ND_TIMEOUT, 11,                                                \
+	  "clear text after the negotiation-discovery allowance ran out")
 
 enum xfp_reason {
 #define XFP__R(name, num, str) XFP_REASON_##name = num,
@@ -532,6 +630,67 @@ int xfp_ref_classify(const struct xfp_policy *p, enum xfp_layer layer,
  * tests and the datapath's differential tests. */
 bool xfp_filter_matches(const struct xfp_policy *p, const struct xfp_filter *f,
 			const struct xfp_pkt *pkt);
+
+/*
+ * ---- identity conditions, for the datapath compiler ----
+ *
+ * The datapath never walks access lists.  The compiler must precompute,
+ * for every filter F that has an identity condition (cond_mask has
+ * XFP_FIELD_REMOTE_MACHINE_ID or _USER_ID) and every identity set S that
+ * traffic can carry (the ids[] of each SA, and of each negotiated SA when
+ * the keying module reports one), the boolean
+ *
+ *     xfp_identity_filter_eval(p, F, S.ids, S.n)
+ *
+ * and key it by (filter, identity-set id) in a map the programs read.  A
+ * packet without identities (clear text, or an SA with no remote-id) makes
+ * every identity condition false: n = 0 gives 0, so a filter with an
+ * identity condition never matches it.  All other conditions of F are
+ * matched as usual and ANDed with that boolean.
+ *
+ * xfp_identity_cond_eval() evaluates one condition (field is
+ * XFP_FIELD_REMOTE_MACHINE_ID or XFP_FIELD_REMOTE_USER_ID) by the rules of
+ * "identity groups and access lists" above.  Both return 1 (true), 0
+ * (false) or -EINVAL (bad filter index, field or principal index).  A
+ * filter without a condition on `field` gives 1 (no constraint).  Pure:
+ * they read p only and need not a finalized policy.
+ */
+int xfp_identity_cond_eval(const struct xfp_policy *p, unsigned filter_idx,
+			   enum xfp_field field, const struct xfp_identity *ids,
+			   unsigned n);
+int xfp_identity_filter_eval(const struct xfp_policy *p, unsigned filter_idx,
+			     const struct xfp_identity *ids, unsigned n);
+
+/* Is principal `principal` of kind user/machine a member of group g,
+ * directly or through nested groups? */
+bool xfp_group_contains(const struct xfp_policy *p, int g, bool user,
+			int principal);
+
+/*
+ * ---- negotiation discovery inputs ----
+ *
+ * The ND callouts depend on the flow, not only on the packet; the caller
+ * describes the flow with two bits of xfp_pkt.has:
+ *
+ *  XFP_PKT_FLOW_WAS_SECURED  the flow has been IPsec-protected (a packet
+ *      of it arrived or left over an SA).  Never cleared for the life of
+ *      the flow: a later clear packet of it is blocked (DOWNGRADE) in both
+ *      directions by the ND transport callouts.
+ *  XFP_PKT_ND_CLEAR_EXPIRED  set by the datapath when the flow has been
+ *      clear for at least xfp_nd_clear_timeout() seconds (its first packet
+ *      is the start) and the keying module has not reported that the
+ *      negotiation for the peer failed; after a failure clear text is the
+ *      agreed state and the bit stays clear.  Only the inbound-transport
+ *      callout with persist-connection-security reads it: clear text is
+ *      then blocked (ND_TIMEOUT, drop reason clear-text).  A timeout of 0
+ *      (not set) never expires.
+ *
+ * xfp_nd_clear_timeout() is the nd-allow-clear-timeout of the quick-mode
+ * policy that the ipsec layer selects for the packet (the policy an acquire
+ * for it negotiates), 0 when none is selected or it has no timeout.
+ */
+uint32_t xfp_nd_clear_timeout(const struct xfp_policy *p,
+			      const struct xfp_pkt *pkt);
 
 /* Parse an address "198.18.0.1" / "2001:db8::1" into the IR form;
  * returns the family (4 or 6) or 0 when it is not an address. */

@@ -26,6 +26,10 @@ void xfp_index_rebuild(struct xfp_policy *p);
 void xfp_filter_release(struct xfp_filter *f);
 /* Wipes an SA's key material. */
 void xfp_sa_wipe(struct xfp_sa *sa);
+/* Zeroed memory for key material: locked, excluded from core dumps,
+ * guard pages around it; xfp_key_free wipes it (keymem.c). */
+void *xfp_key_alloc(size_t n);
+void xfp_key_free(void *p);
 
 /*
  * Make room for element n of an array of n elements: the arrays of the IR

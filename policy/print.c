@@ -126,8 +126,17 @@ static void val_text(const struct xfp_policy *p, enum xfp_field fld,
 		return;
 	case XFP_FIELD_REMOTE_MACHINE_ID:
 	case XFP_FIELD_REMOTE_USER_ID:
-		snprintf(buf, len, "%s",
-			 v->lo < p->n_principals ? p->principals[v->lo] : "?");
+		if (v->idref == XFP_IDREF_ANY)
+			snprintf(buf, len, "*");
+		else if (v->idref == XFP_IDREF_GROUP)
+			snprintf(buf, len, "group:%s",
+				 v->lo < p->n_groups ? p->groups[v->lo].name :
+						       "?");
+		else
+			snprintf(buf, len, "%s",
+				 v->lo < p->n_principals ?
+					 p->principals[v->lo] :
+					 "?");
 		return;
 	case XFP_FIELD_LOCAL_ADDR_TYPE:
 		snprintf(buf, len, "%s",
@@ -160,6 +169,40 @@ static void val_text(const struct xfp_policy *p, enum xfp_field fld,
 	}
 }
 
+/* An access list: " FIELD [deny ]REF" or " FIELD { [deny ]REF, ... }".
+ * A principal that reads as a keyword or a reference is quoted. */
+static void text_acl(const struct xfp_policy *p, enum xfp_field fld,
+		     const struct xfp_cond *c, FILE *o)
+{
+	char buf[XFP_PRINCIPAL_MAX + 64];
+	bool deny = false;
+
+	/* "allow" is written out when the list also denies. */
+	for (unsigned j = 0; j < c->n; j++)
+		if (c->v[j].ace == XFP_ACE_DENY)
+			deny = true;
+	fprintf(o, " %s %s", xfp_field_name(fld), c->n > 1 ? "{ " : "");
+	for (unsigned j = 0; j < c->n; j++) {
+		const struct xfp_cond_val *v = &c->v[j];
+
+		if (j)
+			fputs(", ", o);
+		if (v->ace == XFP_ACE_DENY)
+			fputs("deny ", o);
+		else if (deny)
+			fputs("allow ", o);
+		val_text(p, fld, v, buf, sizeof(buf));
+		if (v->idref != XFP_IDREF_PRINCIPAL)
+			fputs(buf, o);
+		else if (!strcmp(buf, "allow") || !strcmp(buf, "deny"))
+			fprintf(o, "\"%s\"", buf);
+		else
+			tword(o, buf);
+	}
+	if (c->n > 1)
+		fputs(" }", o);
+}
+
 static void text_conditions(const struct xfp_policy *p,
 			    const struct xfp_filter *f, FILE *o)
 {
@@ -171,6 +214,11 @@ static void text_conditions(const struct xfp_policy *p,
 
 		if (!(f->cond_mask & (1u << i)))
 			continue;
+		if (i == XFP_FIELD_REMOTE_MACHINE_ID ||
+		    i == XFP_FIELD_REMOTE_USER_ID) {
+			text_acl(p, (enum xfp_field)i, c, o);
+			continue;
+		}
 		if (i == XFP_FIELD_IPSEC_FLAGS) {
 			for (unsigned j = 0; j < c->n; j++) {
 				val_text(p, (enum xfp_field)i, &c->v[j], buf,
@@ -269,10 +317,12 @@ static void text_filter(const struct xfp_policy *p, const struct xfp_filter *f,
 	static const char *const fn[] = { "clear-action-right" };
 	static const uint32_t fv[] = { XFP_FILTER_CLEAR_ACTION_RIGHT };
 	bool autox = f->has & XFP_FILTER_AUTO_EXEMPTION;
+	bool tun = (f->has & XFP_FILTER_FROM_TUNNEL) &&
+		   (unsigned)f->tunnel < p->n_tunnels;
 	const char *pol = ctx_name(p, f);
 
 	fprintf(o, "%sfilter add %s layer %s family %s sublayer %s",
-		autox ? "# " : "", f->name, xfp_layer_name(f->layer),
+		autox || tun ? "# " : "", f->name, xfp_layer_name(f->layer),
 		family_name(f->family), p->sublayers[f->sublayer].name);
 	if (f->has & XFP_FILTER_HAS_WEIGHT)
 		fprintf(o, " weight 0x%016" PRIx64, f->weight);
@@ -284,19 +334,80 @@ static void text_filter(const struct xfp_policy *p, const struct xfp_filter *f,
 	text_flags(o, "flags", f->flags, fn, fv, N(fv));
 	if (pol)
 		fprintf(o, " policy %s", pol);
-	fprintf(o, " # id %" PRIu64 ", weight 0x%016" PRIx64 "%s\n", f->id,
+	fprintf(o, " # id %" PRIu64 ", weight 0x%016" PRIx64 "%s", f->id,
 		f->effective_weight,
 		autox				 ? ", automatic IKE exemption" :
 		(f->has & XFP_FILTER_HAS_WEIGHT) ? "" :
 						   ", auto");
+	if (tun)
+		fprintf(o, ", from tunnel %s", p->tunnels[f->tunnel].name);
+	fputc('\n', o);
+}
+
+/* The filter that holds a tunnel's selectors (its outbound one). */
+static const struct xfp_filter *tunnel_sel(const struct xfp_policy *p,
+					   unsigned t)
+{
+	for (unsigned i = 0; i < p->n_filters; i++) {
+		const struct xfp_filter *f = &p->filters[i];
+
+		if ((f->has & XFP_FILTER_FROM_TUNNEL) && f->tunnel == (int)t &&
+		    f->action == XFP_ACTION_OUTBOUND_TUNNEL)
+			return f;
+	}
+	return NULL;
+}
+
+static void text_groups_tunnels(const struct xfp_policy *p, FILE *o)
+{
+	for (unsigned i = 0; i < p->n_groups; i++) {
+		const struct xfp_group *g = &p->groups[i];
+
+		fprintf(o, "group add %s %s", g->name, g->n > 1 ? "{ " : "");
+		for (unsigned j = 0; j < g->n; j++) {
+			const struct xfp_group_member *m = &g->m[j];
+			char b[XFP_PRINCIPAL_MAX + 16];
+
+			snprintf(b, sizeof(b), "%s:%s",
+				 m->kind == XFP_MEMBER_GROUP ? "group" :
+				 m->kind == XFP_MEMBER_USER  ? "user" :
+							       "machine",
+				 m->kind == XFP_MEMBER_GROUP ?
+					 p->groups[m->ref].name :
+					 p->principals[m->ref]);
+			if (j)
+				fputs(", ", o);
+			tword(o, b);
+		}
+		fputs(g->n > 1 ? " }\n" : "\n", o);
+	}
+	for (unsigned i = 0; i < p->n_tunnels; i++) {
+		const struct xfp_tunnel *t = &p->tunnels[i];
+		const struct xfp_filter *sel = tunnel_sel(p, i);
+
+		fprintf(o, "tunnel add %s policy %s", t->name,
+			p->qm[t->qm].name);
+		if (t->mm >= 0)
+			fprintf(o, " mm-policy %s", p->mm[t->mm].name);
+		if (t->flags & XFP_TUNNEL_POINT_TO_POINT)
+			fputs(" flags point-to-point", o);
+		fprintf(o, " sublayer %s", p->sublayers[t->sublayer].name);
+		if (sel)
+			text_conditions(p, sel, o);
+		fputc('\n', o);
+	}
 }
 
 static void text_policy(const struct xfp_policy *p, FILE *o)
 {
 	fprintf(o,
 		"# xfp policy: sublayers %u, filters %u, qm-policies %u, "
-		"mm-policies %u, sas %u\n",
+		"mm-policies %u, sas %u",
 		p->n_sublayers, p->n_filters, p->n_qm, p->n_mm, p->n_sas);
+	if (p->n_groups || p->n_tunnels)
+		fprintf(o, ", groups %u, tunnels %u", p->n_groups,
+			p->n_tunnels);
+	fputc('\n', o);
 	for (unsigned i = 0; i < p->n_sublayers; i++)
 		fprintf(o, "%ssublayer add %s weight %u\n",
 			i == 0 ? "# (built in) " : "", p->sublayers[i].name,
@@ -365,6 +476,7 @@ static void text_policy(const struct xfp_policy *p, FILE *o)
 			fprintf(o, " lifetime %us", m->lifetime_seconds);
 		fputc('\n', o);
 	}
+	text_groups_tunnels(p, o);
 	for (unsigned i = 0; i < p->n_filters; i++) {
 		if (i == 0 || p->filters[i].layer != p->filters[i - 1].layer)
 			fprintf(o, "# layer %s\n",
@@ -491,6 +603,16 @@ static void json_filter(const struct xfp_policy *p, const struct xfp_filter *f,
 				fputs(",\"hi\":", o);
 				jstr(o, xfp_addr_str(&v->addr_hi, v->family, a,
 						     sizeof(a)));
+			} else if (i == XFP_FIELD_REMOTE_MACHINE_ID ||
+				   i == XFP_FIELD_REMOTE_USER_ID) {
+				fprintf(o, ",\"ace\":\"%s\",\"ref\":\"%s\"",
+					v->ace == XFP_ACE_DENY ? "deny" :
+								 "allow",
+					v->idref == XFP_IDREF_ANY ?
+						"any" :
+					v->idref == XFP_IDREF_GROUP ?
+						"group" :
+						"principal");
 			} else if (i != XFP_FIELD_INTERFACE || !v->by_name) {
 				fprintf(o,
 					",\"lo\":%" PRIu64 ",\"hi\":%" PRIu64,
@@ -522,8 +644,14 @@ static void json_filter(const struct xfp_policy *p, const struct xfp_filter *f,
 		jstr(o, p->sas[f->sa].name);
 	else
 		fputs("null", o);
-	fprintf(o, ",\"automatic\":%s}",
+	fprintf(o, ",\"automatic\":%s,\"tunnel\":",
 		(f->has & XFP_FILTER_AUTO_EXEMPTION) ? "true" : "false");
+	if ((f->has & XFP_FILTER_FROM_TUNNEL) &&
+	    (unsigned)f->tunnel < p->n_tunnels)
+		jstr(o, p->tunnels[f->tunnel].name);
+	else
+		fputs("null", o);
+	fputc('}', o);
 }
 
 static void json_policy(const struct xfp_policy *p, FILE *o)
@@ -611,6 +739,59 @@ static void json_policy(const struct xfp_policy *p, FILE *o)
 				xfp_dh_name(m->proposals[j].dh));
 		fprintf(o, "],\"lifetime\":%u}",
 			m->lifetime_seconds ? m->lifetime_seconds : 28800);
+	}
+	fputs("],\"groups\":[", o);
+	for (unsigned i = 0; i < p->n_groups; i++) {
+		const struct xfp_group *g = &p->groups[i];
+
+		fprintf(o, "%s{\"name\":", i ? "," : "");
+		jstr(o, g->name);
+		fputs(",\"members\":[", o);
+		for (unsigned j = 0; j < g->n; j++) {
+			const struct xfp_group_member *m = &g->m[j];
+
+			fprintf(o, "%s{\"type\":\"%s\",\"name\":", j ? "," : "",
+				m->kind == XFP_MEMBER_GROUP ? "group" :
+				m->kind == XFP_MEMBER_USER  ? "user" :
+							      "machine");
+			jstr(o, m->kind == XFP_MEMBER_GROUP ?
+					p->groups[m->ref].name :
+					p->principals[m->ref]);
+			fputc('}', o);
+		}
+		fputs("]}", o);
+	}
+	fputs("],\"tunnels\":[", o);
+	for (unsigned i = 0; i < p->n_tunnels; i++) {
+		const struct xfp_tunnel *t = &p->tunnels[i];
+		bool first = true;
+
+		fprintf(o, "%s{\"name\":", i ? "," : "");
+		jstr(o, t->name);
+		fputs(",\"policy\":", o);
+		jstr(o, p->qm[t->qm].name);
+		fputs(",\"mm_policy\":", o);
+		if (t->mm >= 0)
+			jstr(o, p->mm[t->mm].name);
+		else
+			fputs("null", o);
+		fprintf(o, ",\"point_to_point\":%s,\"sublayer\":",
+			(t->flags & XFP_TUNNEL_POINT_TO_POINT) ? "true" :
+								 "false");
+		jstr(o, p->sublayers[t->sublayer].name);
+		fputs(",\"filters\":[", o);
+		for (unsigned j = 0; j < p->n_filters; j++) {
+			const struct xfp_filter *f = &p->filters[j];
+
+			if (!(f->has & XFP_FILTER_FROM_TUNNEL) ||
+			    f->tunnel != (int)i)
+				continue;
+			if (!first)
+				fputc(',', o);
+			jstr(o, f->name);
+			first = false;
+		}
+		fputs("]}", o);
 	}
 	fputs("],\"filters\":[", o);
 	for (unsigned i = 0; i < p->n_filters; i++) {
@@ -711,12 +892,21 @@ static void pkt_text(const struct xfp_policy *p, const struct xfp_pkt *k,
 		fputs(" encrypted", o);
 	if (k->has & XFP_PKT_FLOW_WAS_SECURED)
 		fputs(" flow-was-secured", o);
+	if (k->has & XFP_PKT_ND_CLEAR_EXPIRED)
+		fputs(" nd-clear-expired", o);
 	if (k->sa >= 0)
 		fprintf(o, " sa %s", p->sas[k->sa].name);
 	if (k->remote_machine)
 		fprintf(o, " remote-machine %s", k->remote_machine);
 	if (k->remote_user)
 		fprintf(o, " remote-user %s", k->remote_user);
+	for (unsigned i = 0; i < k->n_ids && k->ids; i++)
+		fprintf(o, " remote-%s %s", k->ids[i].user ? "user" : "machine",
+			k->ids[i].principal >= 0 &&
+					(unsigned)k->ids[i].principal <
+						p->n_principals ?
+				p->principals[k->ids[i].principal] :
+				"(unknown)");
 	fputc('\n', o);
 }
 

@@ -164,7 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(n == 0, "show output parses again");
 		check(q->n_filters == p->n_filters && q->n_sas == p->n_sas &&
 			      q->n_qm == p->n_qm && q->n_mm == p->n_mm &&
-			      q->n_sublayers == p->n_sublayers,
+			      q->n_sublayers == p->n_sublayers &&
+			      q->n_groups == p->n_groups &&
+			      q->n_tunnels == p->n_tunnels,
 		      "show output has the same objects");
 		xfp_errors_free(&e);
 		xfp_policy_free(q);

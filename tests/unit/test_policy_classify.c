@@ -6,6 +6,7 @@
  * automatic-weight specificity, per-layer allowed conditions, and what
  * each built-in callout decides.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1231,6 +1232,402 @@ static void test_show_preserves_decisions(void **state)
 		      blocked);
 }
 
+/* ---- identities: groups and access lists -------------------------------- */
+
+static const char *const acl_policy =
+	"group add contractors user:dave@corp\n"
+	"group add staff { user:alice@corp, user:bob@corp, group:contractors }\n"
+	"group add admins { user:carol@corp, group:staff }\n"
+	"group add hosts { machine:host-b.corp, machine:host-c.corp }\n"
+	"group add mixed { machine:alice@corp }\n"
+	"filter add staff layer ale-auth-recv-accept remote-user-id group:staff action permit\n"
+	"filter add deny-first layer ale-auth-recv-accept remote-user-id { deny dave@corp, allow group:staff } action permit\n"
+	"filter add allow-first layer ale-auth-recv-accept remote-user-id { allow group:staff, deny dave@corp } action permit\n"
+	"filter add sd layer ale-auth-recv-accept remote-machine-id { deny host-c.corp, allow group:hosts } remote-user-id allow group:admins action permit\n"
+	"filter add any layer ale-auth-recv-accept remote-user-id * action permit\n"
+	"filter add not-bob layer ale-auth-recv-accept remote-user-id != bob@corp action permit\n"
+	"filter add no-contractors layer ale-auth-recv-accept remote-user-id { deny group:contractors, * } action permit\n"
+	"filter add machine-group layer ale-auth-recv-accept remote-machine-id group:mixed action permit\n"
+	"filter add plain layer ale-auth-recv-accept protocol tcp action permit\n";
+
+/* "m:NAME u:NAME ..." -> identity set; unknown names get principal -1. */
+static unsigned ids_of(const struct xfp_policy *p, const char *spec,
+		       struct xfp_identity *ids)
+{
+	char buf[256], *save = NULL;
+	unsigned n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *t = strtok_r(buf, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		assert_true(t[0] == 'm' || t[0] == 'u');
+		ids[n].user = t[0] == 'u';
+		ids[n].principal = xfp_policy_find_principal(p, t + 2);
+		n++;
+	}
+	return n;
+}
+
+static void test_identity_acl(void **state)
+{
+	static const struct {
+		const char *filter, *ids;
+		int want;
+	} rows[] = {
+		/* allow through a group, nested groups */
+		{ "staff", "u:alice@corp", 1 },
+		{ "staff", "u:dave@corp", 1 }, /* staff > contractors */
+		{ "staff", "u:carol@corp", 0 }, /* admins is not in staff */
+		{ "staff", "u:eve@corp", 0 }, /* unknown principal */
+		{ "staff", "m:host-b.corp", 0 }, /* no user identity */
+		{ "staff", "", 0 }, /* no identity at all */
+		/* deny before allow: the first matching ACE decides */
+		{ "deny-first", "u:dave@corp", 0 },
+		{ "deny-first", "u:alice@corp", 1 },
+		{ "allow-first", "u:dave@corp", 1 },
+		/* several identities are one token */
+		{ "deny-first", "u:alice@corp u:dave@corp", 0 },
+		{ "allow-first", "u:eve@corp u:dave@corp", 1 },
+		{ "staff", "u:eve@corp u:bob@corp", 1 },
+		/* SD1 (machine) AND SD2 (user) */
+		{ "sd", "m:host-b.corp u:carol@corp", 1 },
+		{ "sd", "m:host-b.corp u:dave@corp", 1 }, /* admins>staff>c. */
+		{ "sd", "m:host-c.corp u:carol@corp", 0 }, /* denied host */
+		{ "sd", "m:host-x.corp u:carol@corp", 0 }, /* unknown host */
+		{ "sd", "m:host-b.corp u:eve@corp", 0 },
+		{ "sd", "m:host-b.corp", 0 }, /* user required too */
+		{ "sd", "u:carol@corp", 0 }, /* machine required too */
+		{ "sd", "m:host-c.corp m:host-b.corp u:carol@corp", 0 },
+		{ "sd", "m:host-b.corp m:host-c.corp u:carol@corp", 0 },
+		/* "*" matches any identity of the kind, unknown included */
+		{ "any", "u:eve@corp", 1 },
+		{ "any", "m:host-b.corp", 0 },
+		{ "not-bob", "u:alice@corp", 1 },
+		{ "not-bob", "u:bob@corp", 0 },
+		{ "not-bob", "u:eve@corp", 1 },
+		{ "not-bob", "", 0 },
+		{ "no-contractors", "u:dave@corp", 0 },
+		{ "no-contractors", "u:alice@corp", 1 },
+		/* members count for their own kind only */
+		{ "machine-group", "u:alice@corp", 0 },
+		{ "machine-group", "m:alice@corp", 1 },
+		/* no identity condition: no constraint */
+		{ "plain", "", 1 },
+		{ "plain", "u:eve@corp", 1 },
+	};
+	struct xfp_policy *p = pol(acl_policy);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct xfp_identity ids[8];
+		unsigned n = ids_of(p, rows[i].ids, ids);
+		int fi = xfp_policy_find_filter(p, rows[i].filter);
+		int got = xfp_identity_filter_eval(p, (unsigned)fi, ids, n);
+		struct xfp_pkt k = tcp4(22, 40000);
+		struct xfp_decision d;
+		bool m;
+
+		assert_true(fi >= 0);
+		if (got != rows[i].want)
+			fail_msg("row %zu: %s with {%s}: got %d, want %d", i,
+				 rows[i].filter, rows[i].ids, got,
+				 rows[i].want);
+		/* the classifier agrees, through xfp_pkt.ids */
+		k.ids = ids;
+		k.n_ids = n;
+		k.ipsec_flags = XFP_COND_FLAG_SECURED;
+		m = xfp_filter_matches(p, &p->filters[fi], &k);
+		assert_int_equal(m, rows[i].want);
+		assert_int_equal(xfp_ref_classify(p, ACCEPT, &k, &d), 0);
+	}
+	xfp_policy_free(p);
+}
+
+static void test_identity_api(void **state)
+{
+	struct xfp_policy *p = pol(acl_policy);
+	struct xfp_identity bad = { .user = true, .principal = 9999 };
+	struct xfp_identity alice = { .user = true, .principal = -1 };
+	int fi = xfp_policy_find_filter(p, "sd");
+	int g;
+
+	(void)state;
+	alice.principal = xfp_policy_find_principal(p, "alice@corp");
+	assert_true(alice.principal >= 0);
+	/* one condition at a time */
+	assert_int_equal(xfp_identity_cond_eval(p, (unsigned)fi,
+						XFP_FIELD_REMOTE_USER_ID,
+						&alice, 1),
+			 1);
+	assert_int_equal(xfp_identity_cond_eval(p, (unsigned)fi,
+						XFP_FIELD_REMOTE_MACHINE_ID,
+						&alice, 1),
+			 0);
+	assert_int_equal(xfp_identity_filter_eval(p, (unsigned)fi, &alice, 1),
+			 0);
+	/* a field the filter has no condition on: no constraint */
+	fi = xfp_policy_find_filter(p, "staff");
+	assert_int_equal(xfp_identity_cond_eval(p, (unsigned)fi,
+						XFP_FIELD_REMOTE_MACHINE_ID,
+						NULL, 0),
+			 1);
+	/* bad arguments */
+	assert_int_equal(xfp_identity_cond_eval(
+				 p, 9999, XFP_FIELD_REMOTE_USER_ID, &alice, 1),
+			 -EINVAL);
+	assert_int_equal(xfp_identity_cond_eval(p, (unsigned)fi,
+						XFP_FIELD_PROTOCOL, &alice, 1),
+			 -EINVAL);
+	assert_int_equal(xfp_identity_filter_eval(p, (unsigned)fi, &bad, 1),
+			 -EINVAL);
+	assert_int_equal(xfp_identity_filter_eval(p, (unsigned)fi, NULL, 1),
+			 -EINVAL);
+	{
+		struct xfp_pkt k = tcp4(1, 2);
+		struct xfp_decision d;
+
+		k.ids = &bad;
+		k.n_ids = 1;
+		assert_int_equal(xfp_ref_classify(p, ACCEPT, &k, &d), -EINVAL);
+	}
+	/* membership */
+	g = xfp_policy_find_group(p, "admins");
+	assert_true(xfp_group_contains(
+		p, g, true, xfp_policy_find_principal(p, "dave@corp")));
+	assert_false(xfp_group_contains(p, g, false, alice.principal));
+	assert_false(xfp_group_contains(p, -1, true, alice.principal));
+	assert_false(xfp_group_contains(p, g, true, -1));
+	xfp_policy_free(p);
+}
+
+/* An SA's identities are the connection's identity set. */
+static void test_identity_sa(void **state)
+{
+	struct xfp_policy *p = pol(
+		"group add staff { user:alice@corp }\n"
+		"filter add out layer outbound-transport action outbound-transport\n"
+		"filter add out2 layer outbound-transport remote-addr 198.18.0.9 action outbound-transport\n"
+		"sa add a filter out spi-in 256 spi-out 257 alg aes128gcm16 key-file k remote-id { machine:host-b.corp, user:alice@corp }\n"
+		"sa add b filter out2 spi-in 258 spi-out 259 alg aes128gcm16 key-file k remote-id machine:host-b.corp\n"
+		"filter add ok layer ale-auth-recv-accept protocol tcp remote-machine-id host-b.corp remote-user-id group:staff action inbound-initiate-secure\n"
+		"filter add rest layer ale-auth-recv-accept protocol tcp action block\n");
+	struct xfp_pkt k = tcp4(5555, 40000);
+	struct xfp_identity u = { .user = true, .principal = -1 };
+	struct xfp_sa *sa;
+
+	(void)state;
+	k.sa = xfp_policy_find_sa(p, "a");
+	EXPECT(p, run(p, ACCEPT, &k), PERMIT, false, "ok");
+	/* the compiler's view: the SA's identity set */
+	sa = &p->sas[k.sa];
+	assert_int_equal(xfp_identity_filter_eval(
+				 p, (unsigned)xfp_policy_find_filter(p, "ok"),
+				 sa->ids, sa->n_ids),
+			 1);
+	/* an SA without a user identity fails the user condition */
+	k.sa = xfp_policy_find_sa(p, "b");
+	EXPECT(p, run(p, ACCEPT, &k), BLOCK, true, "rest");
+	sa = &p->sas[k.sa];
+	assert_int_equal(xfp_identity_filter_eval(
+				 p, (unsigned)xfp_policy_find_filter(p, "ok"),
+				 sa->ids, sa->n_ids),
+			 0);
+	/* a name on the packet overrides the SA's identity of that kind */
+	k.sa = xfp_policy_find_sa(p, "a");
+	k.remote_user = "mallory@corp";
+	EXPECT(p, run(p, ACCEPT, &k), BLOCK, true, "rest");
+	/* n_ids == 0 is "no explicit set": the names and the SA are used
+	 * (fuzz regression regress-empty-ids-names) */
+	k.ids = &u;
+	k.n_ids = 0;
+	k.remote_user = "alice@corp";
+	EXPECT(p, run(p, ACCEPT, &k), PERMIT, false, "ok");
+	k.sa = -1;
+	k.ipsec_flags = XFP_COND_FLAG_SECURED;
+	EXPECT(p, run(p, ACCEPT, &k), BLOCK, true, "rest"); /* no machine */
+	k.remote_user = NULL;
+	EXPECT(p, run(p, ACCEPT, &k), BLOCK, true, "rest");
+	k.sa = xfp_policy_find_sa(p, "a");
+	k.remote_user = "mallory@corp";
+	/* and an explicit identity set overrides both */
+	u.principal = xfp_policy_find_principal(p, "alice@corp");
+	k.ids = &u;
+	k.n_ids = 1;
+	EXPECT(p, run(p, ACCEPT, &k), BLOCK, true, "rest"); /* no machine */
+	xfp_policy_free(p);
+}
+
+/* ---- negotiation discovery ---------------------------------------------- */
+
+static void test_nd_inputs(void **state)
+{
+	struct xfp_policy *p = pol(
+		"qm-policy add qm-nd transport proposal esp aes128gcm16 flags nd-secure nd-allow-clear-timeout 10s\n"
+		"qm-policy add qm-other transport proposal esp aes128gcm16\n"
+		"filter add qm layer ipsec remote-addr 198.18.0.2 action permit policy qm-nd\n"
+		"filter add qm2 layer ipsec remote-addr 198.18.0.3 action permit policy qm-other\n"
+		"filter add nd-in layer inbound-transport action inbound-transport context persist-connection-security\n"
+		"filter add nd-out layer outbound-transport action outbound-transport context negotiate-discover\n");
+	struct xfp_pkt k = tcp4(40000, 22);
+	struct xfp_decision d;
+
+	(void)state;
+	/* outbound, no SA: clear and acquire */
+	d = run(p, OUT, &k);
+	EXPECT(p, d, PERMIT, false, "nd-out");
+	assert_true(d.clear_ok && d.acquire && !d.secure);
+	assert_int_equal(d.reason, XFP_REASON_ND_CLEAR);
+	/* the clear allowance does not limit outbound */
+	k.has |= XFP_PKT_ND_CLEAR_EXPIRED;
+	d = run(p, OUT, &k);
+	assert_true(d.action == PERMIT && d.clear_ok && d.acquire);
+	k.has &= ~(uint32_t)XFP_PKT_ND_CLEAR_EXPIRED;
+	/* outbound with an SA: secure, no acquire */
+	k.ipsec_flags = XFP_COND_FLAG_SECURED;
+	d = run(p, OUT, &k);
+	assert_true(d.action == PERMIT && d.secure && !d.clear_ok &&
+		    !d.acquire);
+	/* a secured flow never downgrades, either direction */
+	k.ipsec_flags = 0;
+	k.has |= XFP_PKT_FLOW_WAS_SECURED;
+	d = run(p, OUT, &k);
+	assert_int_equal(d.action, BLOCK);
+	assert_int_equal(d.reason, XFP_REASON_DOWNGRADE);
+	assert_int_equal(d.drop_reason, XFP_DROP_FLOW_DOWNGRADE);
+	d = run(p, IN, &k);
+	assert_int_equal(d.action, BLOCK);
+	assert_int_equal(d.drop_reason, XFP_DROP_FLOW_DOWNGRADE);
+	/* ... but its protected packets pass */
+	k.ipsec_flags = XFP_COND_FLAG_SECURED;
+	assert_int_equal(run(p, IN, &k).action, PERMIT);
+	assert_true(run(p, OUT, &k).secure);
+	/* inbound clear: accepted until the allowance runs out */
+	k.ipsec_flags = 0;
+	k.has &= ~(uint32_t)XFP_PKT_FLOW_WAS_SECURED;
+	d = run(p, IN, &k);
+	assert_int_equal(d.action, PERMIT);
+	assert_int_equal(d.reason, XFP_REASON_ND_CLEAR);
+	k.has |= XFP_PKT_ND_CLEAR_EXPIRED;
+	d = run(p, IN, &k);
+	EXPECT(p, d, BLOCK, false, "nd-in");
+	assert_int_equal(d.reason, XFP_REASON_ND_TIMEOUT);
+	assert_int_equal(d.drop_reason, XFP_DROP_CLEAR_TEXT);
+	/* downgrade outranks the timeout */
+	k.has |= XFP_PKT_FLOW_WAS_SECURED;
+	assert_int_equal(run(p, IN, &k).reason, XFP_REASON_DOWNGRADE);
+	/* secured inbound is unaffected by the bit */
+	k.ipsec_flags = XFP_COND_FLAG_SECURED;
+	assert_int_equal(run(p, IN, &k).action, PERMIT);
+	/* the timeout of the qm-policy the ipsec layer selects */
+	k = tcp4(40000, 22);
+	assert_int_equal(xfp_nd_clear_timeout(p, &k), 10);
+	k = pkt("198.18.0.1", "198.18.0.3", 6, 1, 2);
+	assert_int_equal(xfp_nd_clear_timeout(p, &k), 0);
+	k = pkt("198.18.0.1", "198.18.0.4", 6, 1, 2);
+	assert_int_equal(xfp_nd_clear_timeout(p, &k), 0);
+	xfp_policy_free(p);
+}
+
+/* ---- tunnels ------------------------------------------------------------ */
+
+static void test_tunnel_expansion(void **state)
+{
+	struct xfp_policy *p = pol(
+		"mm-policy add mm auth psk proposal aes128-sha256-modp2048\n"
+		"qm-policy add t6 tunnel proposal esp aes128gcm16 flags clear-df local-endpoint 2001:db8::1 remote-endpoint 2001:db8:2::1\n"
+		"tunnel add t policy t6 mm-policy mm local-addr 198.18.1.0/24 remote-addr 198.19.1.0/24\n"
+		"qm-policy add p2p tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2\n"
+		"tunnel add q policy p2p flags point-to-point local-addr 198.18.0.1 remote-addr 198.18.0.2 protocol tcp remote-port 22\n");
+	static const char *const names[] = { "t-mm", "t-qm",	  "t-out",
+					     "t-in", "t-connect", "t-ipip" };
+	struct xfp_pkt k = pkt("198.18.1.5", "198.19.1.7", 6, 40000, 80);
+	struct xfp_pkt o;
+	struct xfp_decision d;
+	int fi;
+
+	(void)state;
+	assert_int_equal(p->n_tunnels, 2);
+	for (size_t i = 0; i < 6; i++) {
+		fi = xfp_policy_find_filter(p, names[i]);
+		assert_true(fi >= 0);
+		assert_true(p->filters[fi].has & XFP_FILTER_FROM_TUNNEL);
+		assert_int_equal(p->filters[fi].tunnel, 0);
+	}
+	/* no mm-policy: no -mm filter */
+	assert_int_equal(xfp_policy_find_filter(p, "q-mm"), -1);
+	assert_true(xfp_policy_find_filter(p, "q-out") >= 0);
+	/* the transport tunnel filters sit in ipsec-tunnel, above default */
+	fi = xfp_policy_find_filter(p, "t-out");
+	assert_string_equal(p->sublayers[p->filters[fi].sublayer].name,
+			    "ipsec-tunnel");
+	assert_int_equal(p->filters[fi].family, XFP_FAMILY_IP); /* inner */
+	fi = xfp_policy_find_filter(p, "t-ipip");
+	assert_int_equal(p->filters[fi].family, XFP_FAMILY_IP6); /* outer */
+	/* IPv4 inner traffic goes out over the IPv6 tunnel */
+	d = run(p, OUT, &k);
+	EXPECT(p, d, BLOCK, false, "t-out");
+	assert_true(d.acquire);
+	k.ipsec_flags = XFP_COND_FLAG_SECURED;
+	d = run(p, OUT, &k);
+	EXPECT(p, d, PERMIT, false, "t-out");
+	assert_true(d.secure);
+	assert_int_equal(
+		d.ctx,
+		xfp_policy_find_filter(p, "t-out") >= 0 ?
+			p->filters[xfp_policy_find_filter(p, "t-out")].ctx :
+			-1);
+	assert_true(p->qm[d.ctx].flags & XFP_QM_CLEAR_DF_ON_TUNNEL);
+	EXPECT(p, run(p, CONNECT, &k), PERMIT, false, "t-connect");
+	k.ipsec_flags = 0;
+	EXPECT(p, run(p, IN, &k), BLOCK, false, "t-in");
+	/* decrypted IP-in-IP between the IPv6 endpoints */
+	o = pkt("2001:db8::1", "2001:db8:2::1", 4, 0, 0);
+	EXPECT(p, run(p, ACCEPT, &o), BLOCK, false, "t-ipip");
+	o.ipsec_flags = XFP_COND_FLAG_SECURED;
+	EXPECT(p, run(p, ACCEPT, &o), PERMIT, false, "t-ipip");
+	o.protocol = 41;
+	EXPECT(p, run(p, ACCEPT, &o), PERMIT, false, "t-ipip");
+	o.protocol = 6;
+	EXPECT(p, run(p, ACCEPT, &o), PERMIT, false, "(none)");
+	/* keying: the tunnel's qm-policy for the inner selectors */
+	k.ipsec_flags = 0;
+	d = run(p, XFP_LAYER_IPSEC, &k);
+	EXPECT(p, d, PERMIT, false, "t-qm");
+	/* point-to-point: ports select */
+	k = pkt("198.18.0.1", "198.18.0.2", 6, 40000, 22);
+	EXPECT(p, run(p, OUT, &k), BLOCK, false, "q-out");
+	k.remote_port = 23;
+	EXPECT(p, run(p, OUT, &k), PERMIT, false, "(none)");
+	xfp_policy_free(p);
+}
+
+static void test_tunnel_delete(void **state)
+{
+	struct xfp_policy *p = pol(
+		"qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2\n"
+		"tunnel add t1 policy a local-addr 198.18.1.0/24\n"
+		"tunnel add t2 policy a remote-addr 198.18.2.0/24\n"
+		"filter add keep layer inbound-transport action block\n"
+		"tunnel delete t1\n");
+	struct xfp_errors e = { 0 };
+	const char *more = "filter delete t2-out\n";
+
+	(void)state;
+	assert_int_equal(p->n_tunnels, 1);
+	assert_string_equal(p->tunnels[0].name, "t2");
+	assert_int_equal(p->n_filters, 6); /* t2's five + keep */
+	assert_int_equal(xfp_policy_find_filter(p, "t1-out"), -1);
+	assert_int_equal(p->filters[xfp_policy_find_filter(p, "t2-in")].tunnel,
+			 0);
+	assert_int_equal(
+		xfp_policy_parse_string(p, "t", more, strlen(more), 0, &e), 1);
+	assert_string_equal(e.v[0].msg,
+			    "filter 't2-out' belongs to tunnel 't2'; delete "
+			    "the tunnel with 'tunnel delete t2'");
+	xfp_errors_free(&e);
+	xfp_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1252,6 +1649,12 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_decision_print),
 		cmocka_unit_test(test_show_preserves_decisions),
+		cmocka_unit_test(test_identity_acl),
+		cmocka_unit_test(test_identity_api),
+		cmocka_unit_test(test_identity_sa),
+		cmocka_unit_test(test_nd_inputs),
+		cmocka_unit_test(test_tunnel_expansion),
+		cmocka_unit_test(test_tunnel_delete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

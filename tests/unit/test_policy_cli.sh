@@ -30,10 +30,24 @@ trap 'rm -rf "$tmp"' EXIT
 run() { "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
 json_ok() { /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' <"$tmp/out"; }
 
-# Examples: all valid.  manual-sa needs its key files at mode 0600, which
-# git does not keep, so it is checked from a private copy.
-cp policy/examples/*.pol policy/examples/*.keys "$tmp/"
-chmod 600 "$tmp"/*.keys
+# A fresh clone: the examples (mode 0644) without key files.  manual-sa.pol
+# says which key file is missing and what it must hold; make-keys.sh writes
+# them with mode 0600, and then every example passes.
+cp policy/examples/*.pol policy/examples/make-keys.sh "$tmp/"
+chmod 644 "$tmp"/*.pol
+check "no key files: manual-sa exits 1" test "$(run "$XFP" policy check "$tmp/manual-sa.pol")" = 1
+check "no key files: the error says what to create" \
+	grep -qE "^$tmp/manual-sa.pol:[0-9]+:[0-9]+: cannot open key file '$tmp/host-b.keys': No such file or directory; expected a file with the lines 'inbound HEX' and 'outbound HEX', mode 0600\$" "$tmp/err"
+check "make-keys.sh exits 0" test "$(run "$tmp/make-keys.sh" "$tmp")" = 0
+check "make-keys.sh writes mode 0600" test "$(stat -c %a "$tmp/host-b.keys" "$tmp/host-c.keys" "$tmp/host-b.peer.keys" | sort -u)" = 600
+check "make-keys.sh keeps existing keys" test "$(run "$tmp/make-keys.sh" "$tmp")" = 1
+check "make-keys.sh says why" grep -q "exists; keeping it (use -f to replace)" "$tmp/err"
+check "peer keys are swapped" test "$(awk '/^inbound/ {print $2}' "$tmp/host-b.keys")" = "$(awk '/^outbound/ {print $2}' "$tmp/host-b.peer.keys")"
+old=$(cat "$tmp/host-b.keys")
+check "make-keys.sh -f replaces" test "$(run "$tmp/make-keys.sh" -f "$tmp")" = 0
+check "make-keys.sh makes new keys" test "$old" != "$(cat "$tmp/host-b.keys")"
+check "make-keys.sh usage error exits 2" test "$(run "$tmp/make-keys.sh" -x)" = 2
+key=$(awk '/^inbound/ {print $2}' "$tmp/host-b.keys")
 for f in "$tmp"/*.pol; do
 	name=$(basename "$f")
 	check "check $name exits 0" test "$(run "$XFP" policy check "$f")" = 0
@@ -45,10 +59,10 @@ done
 # Keys never appear in output.
 run "$XFP" policy show "$tmp/manual-sa.pol" >/dev/null
 check "show hides keys (text)" grep -q '# keys (hidden)' "$tmp/out"
-check "show has no key bytes (text)" sh -c "! grep -q 000102030405 '$tmp/out'"
+check "show has no key bytes (text)" sh -c "! grep -q '$key' '$tmp/out'"
 run "$XFP" policy show -j "$tmp/manual-sa.pol" >/dev/null
 check "show hides keys (json)" grep -q '"keys":"(hidden)"' "$tmp/out"
-check "show has no key bytes (json)" sh -c "! grep -q 000102030405 '$tmp/out'"
+check "show has no key bytes (json)" sh -c "! grep -q '$key' '$tmp/out'"
 
 # A key file readable by others: exit 1 and a line naming file and mode.
 chmod 644 "$tmp/host-b.keys"
@@ -130,5 +144,22 @@ rc=$(run "$XFP" explain --policy "$tmp/ike-icmp-exemptions.pol" --layer inbound-
 	family ip6 local-addr 2001:db8::1 remote-addr 2001:db8::2 protocol udp \
 	local-port 500 remote-port 500)
 check "explain: IKE exemption on IPv6" grep -q "^decision: permit (soft) by filter [0-9]* 'ike-exempt-500-in'" "$tmp/out"
+
+# explain: negotiation discovery inputs and tunnels.
+rc=$(run "$XFP" explain --policy "$tmp/nd-transport.pol" --layer inbound-transport \
+	local-addr 198.18.0.1 remote-addr 198.18.0.2 protocol tcp local-port 40000 \
+	remote-port 22 local-addr-type unicast nd-clear-expired)
+check "explain: ND clear allowance ran out" grep -qx "decision: block (soft) by filter 6 'nd-in' in sublayer default: clear text after the negotiation-discovery allowance ran out" "$tmp/out"
+rc=$(run "$XFP" explain --policy "$tmp/nd-transport.pol" --layer outbound-transport \
+	local-addr 198.18.0.1 remote-addr 198.18.0.2 protocol tcp local-port 40000 \
+	remote-port 22 local-addr-type unicast flow-was-secured)
+check "explain: a secured flow never downgrades" grep -qx "drop reason: flow-downgrade" "$tmp/out"
+rc=$(run "$XFP" explain --policy "$tmp/tunnel.pol" --layer outbound-transport \
+	local-addr 198.18.1.5 remote-addr 198.19.3.9 protocol udp local-port 5000 \
+	remote-port 53)
+check "explain: v4 inner over the v6 tunnel wants an SA" grep -q "^decision: block (soft) by filter [0-9]* 'site-c-out' in sublayer ipsec-tunnel" "$tmp/out"
+run "$XFP" policy show "$tmp/tunnel.pol" >/dev/null
+check "show prints the tunnel command" grep -qx "tunnel add site-b policy site-b mm-policy mm-psk sublayer ipsec-tunnel local-addr 198.18.1.0/24 remote-addr 198.19.1.0/24" "$tmp/out"
+check "show comments the tunnel's filters" grep -q "^# filter add site-b-ipip layer ale-auth-recv-accept .* protocol { ipip, ipv6 } action inbound-tunnel-ale-accept .*, from tunnel site-b\$" "$tmp/out"
 
 [ "$fails" -eq 0 ]

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -157,14 +159,65 @@ static const struct xfp_filter *filter(const struct xfp_policy *p,
 static const struct {
 	const char *in, *want;
 } bad[] = {
+	/* groups, access lists, tunnels */
+	{ "group add g user:\"carol smith\"",
+	  "1:13: bad group member 'user:': a name must follow the ':' (quote a member with blanks whole: \"user:NAME WITH BLANKS\")" },
+	{ "group add g { bogus }",
+	  "1:15: bad group member 'bogus': expected machine:NAME, user:NAME or group:NAME" },
+	{ "group add g group:nope",
+	  "1:13: undefined group 'nope'; define it first with 'group add nope { ... }'" },
+	{ "group add g group:g", "1:13: group 'g' cannot contain itself" },
+	{ "group add g user:a; group add g user:b",
+	  "1:31: duplicate group name 'g'" },
+	{ "group add g { machine:*, user:a }",
+	  "1:15: principal name '*' is reserved: it means any identity" },
+	{ "group delete g",
+	  "1:7: unknown verb 'delete' for group; expected 'add'" },
+	{ "filter add f layer ale-auth-recv-accept remote-user-id group:nope action permit",
+	  "1:56: undefined group 'nope'; define it first with 'group add nope { ... }'" },
+	{ "filter add f layer ale-auth-recv-accept remote-user-id != * action permit",
+	  "1:59: '!= *' matches no identity; expected a principal or group:NAME" },
+	{ "filter add f layer ale-auth-recv-accept remote-user-id \"*\" action permit",
+	  "1:56: principal name '*' is reserved: '*' means any identity and 'group:' names a group" },
+	{ "filter add f layer ale-auth-recv-accept remote-user-id \"group:x\" action permit",
+	  "1:56: principal name 'group:x' is reserved: '*' means any identity and 'group:' names a group" },
+	{ "filter add f layer ale-auth-recv-accept remote-user-id { deny } action permit",
+	  "1:63: expected a principal, group:NAME or '*', got '}'" },
+	{ "filter add f layer inbound-transport remote-user-id alice action permit",
+	  "1:38: condition 'remote-user-id' is not allowed at layer inbound-transport; allowed: local-addr, remote-addr, local-port, remote-port, protocol, icmp-type, icmp-code, local-addr-type, interface, ipsec-flags" },
+	{ "tunnel add t local-addr 198.18.0.0/24",
+	  "1:12: tunnel 't' needs 'policy NAME' (a tunnel qm-policy)" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a protocol tcp",
+	  "1:125: condition 'protocol' needs a point-to-point tunnel: a site-to-site tunnel selects by local-addr and remote-addr only (add 'flags point-to-point')" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a flags point-to-point interface eth0",
+	  "1:146: condition 'interface' is not a tunnel selector; expected local-addr, remote-addr, local-port, remote-port, protocol, icmp-type or icmp-code" },
+	{ "qm-policy add a transport proposal esp aes128gcm16; tunnel add t policy a",
+	  "1:73: policy 'a' is a transport qm-policy; a tunnel needs a tunnel qm-policy" },
+	{ "tunnel add t policy nope",
+	  "1:21: undefined qm-policy 'nope'; define it first with 'qm-policy add nope tunnel ...'" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; filter add t-in layer ipsec action permit policy a; tunnel add t policy a",
+	  "1:166: tunnel 't' would add filter 't-in', which exists; choose another tunnel name" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a flags bogus",
+	  "1:131: unknown tunnel flag 'bogus'; expected point-to-point" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a mm-policy nope",
+	  "1:135: undefined mm-policy 'nope'; define it first with 'mm-policy add nope ...'" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a sublayer nope",
+	  "1:134: undefined sublayer 'nope'; define it first with 'sublayer add nope weight N'" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a; tunnel add t policy a",
+	  "1:137: duplicate tunnel name 't'" },
+	{ "qm-policy add a tunnel proposal esp aes128gcm16 local-endpoint 198.18.0.1 remote-endpoint 198.18.0.2; tunnel add t policy a bogus",
+	  "1:125: unknown keyword 'bogus' in tunnel; expected policy, mm-policy, flags, sublayer or a selector (local-addr, remote-addr; with flags point-to-point also local-port, remote-port, protocol, icmp-type, icmp-code)" },
+	{ "tunnel add abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdef policy a",
+	  "1:12: tunnel name 'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdef' is too long: at most 55 characters, so that its filter names fit" },
+	{ "tunnel delete nope", "1:15: undefined tunnel 'nope'" },
 	{ "bogus add x",
-	  "1:1: unknown command 'bogus'; expected sublayer, qm-policy, mm-policy, filter or sa" },
+	  "1:1: unknown command 'bogus'; expected sublayer, qm-policy, mm-policy, group, filter, tunnel or sa" },
 	{ "filter frob x",
 	  "1:8: unknown verb 'frob' for filter; expected 'add' or 'delete'" },
 	{ "sublayer delete x",
 	  "1:10: unknown verb 'delete' for sublayer; expected 'add'" },
 	{ "\"str\"",
-	  "1:1: expected a command (sublayer, qm-policy, mm-policy, filter or sa), got \"str\"" },
+	  "1:1: expected a command (sublayer, qm-policy, mm-policy, group, filter, tunnel or sa), got \"str\"" },
 	{ "filter add 9x layer ipsec action permit",
 	  "1:12: bad filter name '9x': expected a letter or '_' then letters, digits, '_', '-' or '.', at most 63 characters" },
 	{ "filter add x layer ipsec action permit extra",
@@ -632,7 +685,9 @@ static void test_grammar_elements(void **state)
 
 	(void)state;
 	/* sublayers, incl. ';' separating two commands on one line */
-	assert_int_equal(p->n_sublayers, 4);
+	assert_int_equal(p->n_sublayers, 5); /* + ipsec-tunnel, by tun1 */
+	assert_string_equal(p->sublayers[4].name, "ipsec-tunnel");
+	assert_int_equal(p->sublayers[4].weight, 0x9000);
 	assert_string_equal(p->sublayers[0].name, "default");
 	assert_int_equal(p->sublayers[0].weight, 0x8000);
 	assert_int_equal(p->sublayers[1].weight, 0x9000);
@@ -640,7 +695,7 @@ static void test_grammar_elements(void **state)
 	assert_string_equal(p->sublayers[3].name, "same");
 
 	/* qm-policies: continuation lines, proposals, units, flags */
-	assert_int_equal(p->n_qm, 3);
+	assert_int_equal(p->n_qm, 4);
 	q = &p->qm[0];
 	assert_false(q->tunnel);
 	assert_int_equal(q->n_proposals, 4);
@@ -702,7 +757,8 @@ static void test_grammar_elements(void **state)
 
 	/* filter delete removed "gone"; ikeext filter made 4 exemptions */
 	assert_int_equal(xfp_policy_find_filter(p, "gone"), -1);
-	assert_int_equal(p->n_filters, 17);
+	/* + acc3, acc4 and the filters of tun1 (6) and tun2 (5, no mm) */
+	assert_int_equal(p->n_filters, 30);
 
 	/* addresses: single, OR-list, family inference, interface name */
 	f = filter(p, "mm1");
@@ -815,8 +871,65 @@ static void test_grammar_elements(void **state)
 	assert_string_equal(
 		p->principals[f->conds[XFP_FIELD_REMOTE_MACHINE_ID].v[1].lo],
 		"host with space");
-	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[0].match,
-			 XFP_MATCH_NOT_EQUAL);
+	/* '!= NAME' is the access list { deny NAME, allow * } */
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].n, 2);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[0].ace,
+			 XFP_ACE_DENY);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[0].idref,
+			 XFP_IDREF_PRINCIPAL);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[1].ace,
+			 XFP_ACE_ALLOW);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[1].idref,
+			 XFP_IDREF_ANY);
+
+	/* groups: members of each kind, nesting, strings, trailing comma */
+	assert_int_equal(p->n_groups, 3);
+	assert_string_equal(p->groups[0].name, "g-users");
+	assert_int_equal(p->groups[0].n, 2);
+	assert_int_equal(p->groups[0].m[1].kind, XFP_MEMBER_USER);
+	assert_string_equal(p->principals[p->groups[0].m[1].ref],
+			    "carol smith");
+	assert_int_equal(p->groups[1].m[0].kind, XFP_MEMBER_MACHINE);
+	assert_int_equal(p->groups[2].m[0].kind, XFP_MEMBER_GROUP);
+	assert_int_equal(p->groups[2].m[0].ref, 0);
+	assert_int_equal(p->groups[2].m[1].ref, 1);
+	/* access lists: allow/deny, groups, '*', a quoted keyword */
+	f = filter(p, "acc3");
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_MACHINE_ID].n, 2);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_MACHINE_ID].v[0].ace,
+			 XFP_ACE_DENY);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_MACHINE_ID].v[1].idref,
+			 XFP_IDREF_GROUP);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_MACHINE_ID].v[1].lo, 2);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].n, 3);
+	assert_string_equal(
+		p->principals[f->conds[XFP_FIELD_REMOTE_USER_ID].v[0].lo],
+		"deny");
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[2].idref,
+			 XFP_IDREF_ANY);
+	f = filter(p, "acc4");
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[0].idref,
+			 XFP_IDREF_GROUP);
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_USER_ID].v[0].ace,
+			 XFP_ACE_DENY);
+	/* tunnels: tun3 deleted with its filters; tun2 point-to-point */
+	assert_int_equal(p->n_tunnels, 2);
+	assert_int_equal(xfp_policy_find_tunnel(p, "tun3"), -1);
+	assert_int_equal(xfp_policy_find_filter(p, "tun3-out"), -1);
+	assert_true(p->tunnels[1].flags & XFP_TUNNEL_POINT_TO_POINT);
+	assert_int_equal(p->tunnels[1].mm, -1);
+	assert_int_equal(p->tunnels[0].mm, 1);
+	f = filter(p, "tun2-out");
+	assert_int_equal(f->sublayer, 1); /* fast */
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_PORT].v[0].lo, 22);
+	f = filter(p, "tun1-mm");
+	assert_int_equal(f->layer, XFP_LAYER_IKEEXT);
+	assert_int_equal(f->ctx_kind, XFP_CTX_MM);
+	f = filter(p, "tun1-in");
+	assert_int_equal(f->conds[XFP_FIELD_REMOTE_ADDR].n, 2);
+	assert_int_equal(f->action, XFP_ACTION_INBOUND_TUNNEL);
+	assert_int_equal(f->ctx, 3);
+	f = filter(p, "acc1");
 	assert_int_equal(f->ctx_flags, XFP_CTX_REQUIRE_ENCRYPTION |
 					       XFP_CTX_PERSIST_CONN_SECURITY);
 	assert_int_equal(xfp_policy_find_principal(p, "host-b.corp"),
@@ -999,6 +1112,34 @@ static void expect_key_error(const char *alg, const char *key,
 	free(got);
 }
 
+/* Is the page holding addr marked MADV_DONTDUMP ("dd" in VmFlags)? */
+static bool mapping_dontdump(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	uintptr_t a = (uintptr_t)addr, lo = 0, hi = 0;
+	bool in = false, dd = false;
+	char line[512];
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long l, h;
+
+		if (sscanf(line, "%lx-%lx ", &l, &h) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			lo = l;
+			hi = h;
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			dd = strstr(line, " dd") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return dd;
+}
+
 static void test_key_files(void **state)
 {
 	struct xfp_policy *p = NULL;
@@ -1033,6 +1174,10 @@ static void test_key_files(void **state)
 	assert_null(strstr(js, "202122"));
 	free(txt);
 	free(js);
+	/* The SAs (keys included) live in pages excluded from core dumps. */
+	assert_true(mapping_dontdump(p->sas));
+	assert_true(mapping_dontdump(&p->sas[0].key_out[XFP_KEY_MAX - 1]));
+	assert_false(mapping_dontdump(p->filters)); /* the check can fail */
 	/* Wiping clears the key bytes. */
 	xfp_sa_wipe(&p->sas[0]);
 	for (int i = 0; i < XFP_KEY_MAX; i++) {
@@ -1099,7 +1244,8 @@ static void test_key_files(void **state)
 	expect_key_error(
 		"aes128gcm16", "none.keys",
 		"%s/p.pol:2:69: cannot open key file '%s/none.keys': No "
-		"such file or directory\n");
+		"such file or directory; expected a file with the lines "
+		"'inbound HEX' and 'outbound HEX', mode 0600\n");
 	expect_key_error(
 		"aes128gcm16", ".",
 		"%s/p.pol:2:69: key file '%s/.' is not a regular file\n");

@@ -46,9 +46,9 @@ static void copy(const char *from, const char *to, mode_t mode)
 }
 
 /*
- * Load every example as `xfp policy check` does, key files included.  Git
- * does not keep file modes, so the examples are copied with their key
- * files to a private folder where the keys get mode 0600.
+ * Load every example as `xfp policy check` does, key files included.  The
+ * examples are copied (mode 0644, as a clone has them) to a private folder
+ * and policy/examples/make-keys.sh writes the key files there (0600).
  */
 static int setup(void **state)
 {
@@ -64,12 +64,13 @@ static int setup(void **state)
 		copy(from, to, 0644);
 	}
 	{
-		char to[256];
+		/* Key files are not committed: make them as a user does. */
+		char cmd[256];
 
-		snprintf(to, sizeof(to), "%s/host-b.keys", tmpdir);
-		copy(EX "host-b.keys", to, 0600);
-		snprintf(to, sizeof(to), "%s/host-c.keys", tmpdir);
-		copy(EX "host-c.keys", to, 0600);
+		snprintf(cmd, sizeof(cmd), EX "make-keys.sh '%s' >/dev/null",
+			 tmpdir);
+		if (system(cmd) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -114,7 +115,7 @@ static void test_examples_check(void **state)
 /*
  * One packet: "PROTO LOCAL LPORT REMOTE RPORT [WORD...]".  For icmp the
  * ports are type and code.  Words: secured, encrypted (implies secured),
- * was-secured, sa=NAME, machine=NAME, user=NAME.
+ * was-secured, nd-expired, sa=NAME, machine=NAME, user=NAME.
  */
 static struct xfp_pkt parse_pkt(const struct xfp_policy *p, const char *desc)
 {
@@ -152,6 +153,8 @@ static struct xfp_pkt parse_pkt(const struct xfp_policy *p, const char *desc)
 					 XFP_COND_FLAG_ENCRYPTED;
 		else if (!strcmp(w[i], "was-secured"))
 			k.has |= XFP_PKT_FLOW_WAS_SECURED;
+		else if (!strcmp(w[i], "nd-expired"))
+			k.has |= XFP_PKT_ND_CLEAR_EXPIRED;
 		else if (!strncmp(w[i], "sa=", 3))
 			k.sa = xfp_policy_find_sa(p, w[i] + 3);
 		else if (!strncmp(w[i], "machine=", 8))
@@ -215,6 +218,17 @@ static const struct row rows[] = {
 	{ 1, IN, "tcp " V4A " 40000 " V4B " 22 was-secured", B, "nd-in", 0 },
 	{ 1, OUT, "tcp " V4A " 40000 " V4B " 22 was-secured", B, "nd-out",
 	  ACQUIRE },
+	/* the clear allowance: inbound clear stops, outbound ND goes on */
+	{ 1, IN, "tcp " V4A " 40000 " V4B " 22 nd-expired", B, "nd-in", 0 },
+	{ 1, OUT, "tcp " V4A " 40000 " V4B " 22 nd-expired", P, "nd-out",
+	  CLEAR_OK | ACQUIRE },
+	{ 1, IN, "tcp " V4A " 40000 " V4B " 22 secured nd-expired", P, "nd-in",
+	  0 },
+	/* a secured flow stays secured */
+	{ 1, OUT, "tcp " V4A " 40000 " V4B " 22 secured was-secured", P,
+	  "nd-out", SECURE },
+	{ 1, IN, "tcp " V4A " 40000 " V4B " 22 secured was-secured", P, "nd-in",
+	  0 },
 
 	/* 2 boundary: everything may fall back, nothing is downgraded */
 	{ 2, ACC, "tcp " V4A " 22 " V4B " 40000", P, "-", 0 },
@@ -225,23 +239,38 @@ static const struct row rows[] = {
 	{ 2, IN, "udp " V6A " 53 " V6B " 40000 was-secured", B, "nd-in", 0 },
 	{ 2, OUT, "tcp " V4A " 40000 " V4B " 22 was-secured", B, "nd-out",
 	  ACQUIRE },
-
-	/* 3 tunnel: 198.18.1.0/24 <-> 198.19.1.0/24 through the gateways */
-	{ 3, OUT, "tcp 198.18.1.5 40000 198.19.1.7 80 secured", P, "tunnel-out",
-	  SECURE },
-	{ 3, IN, "tcp 198.18.1.5 80 198.19.1.7 40000 secured", P, "tunnel-in",
+	{ 2, IN, "tcp " V4A " 22 " V4B " 40000 nd-expired", B, "nd-in", 0 },
+	{ 2, IN, "tcp " V4A " 22 " V4B " 40000 secured was-secured", P, "nd-in",
 	  0 },
-	{ 3, ACC, "ipip 198.18.0.1 0 198.19.0.1 0 secured", P, "tunnel-ipip",
+	{ 2, OUT, "tcp " V4A " 40000 " V4B " 22 secured was-secured", P,
+	  "nd-out", SECURE },
+
+	/* 3 tunnel: 198.18.1.0/24 <-> 198.19.1.0/24 through gateway B (v4
+	 * outer) and <-> 198.19.3.0/24 through gateway C (v6 outer) */
+	{ 3, OUT, "tcp 198.18.1.5 40000 198.19.1.7 80 secured", P, "site-b-out",
+	  SECURE },
+	{ 3, IN, "tcp 198.18.1.5 80 198.19.1.7 40000 secured", P, "site-b-in",
+	  0 },
+	{ 3, ACC, "ipip 198.18.0.1 0 198.19.0.1 0 secured", P, "site-b-ipip",
 	  0 },
 	{ 3, CON, "tcp 198.18.1.5 40000 198.19.1.7 80 secured", P,
-	  "tunnel-connect", 0 },
+	  "site-b-connect", 0 },
 	{ 3, OUT, "tcp 198.18.1.5 40000 198.19.2.1 80", P, "-", 0 },
-	{ 3, OUT, "tcp 198.18.1.5 40000 198.19.1.7 80", B, "tunnel-out",
+	{ 3, OUT, "udp 198.18.1.5 5000 198.19.3.9 53 secured", P, "site-c-out",
+	  SECURE },
+	{ 3, ACC, "ipip 2001:db8:a::1 0 2001:db8:c::1 0 secured", P,
+	  "site-c-ipip", 0 },
+	{ 3, IN, "udp 198.18.1.5 53 198.19.3.9 5000 secured", P, "site-c-in",
+	  0 },
+	{ 3, OUT, "tcp 198.18.1.5 40000 198.19.1.7 80", B, "site-b-out",
 	  ACQUIRE },
-	{ 3, IN, "tcp 198.18.1.5 80 198.19.1.7 40000", B, "tunnel-in", 0 },
-	{ 3, CON, "tcp 198.18.1.5 40000 198.19.1.7 80", B, "tunnel-connect",
+	{ 3, IN, "tcp 198.18.1.5 80 198.19.1.7 40000", B, "site-b-in", 0 },
+	{ 3, CON, "tcp 198.18.1.5 40000 198.19.1.7 80", B, "site-b-connect",
 	  ACQUIRE },
-	{ 3, ACC, "ipv6 198.18.0.1 0 198.19.0.1 0", B, "tunnel-ipip", 0 },
+	{ 3, ACC, "ipv6 198.18.0.1 0 198.19.0.1 0", B, "site-b-ipip", 0 },
+	{ 3, OUT, "udp 198.18.1.5 5000 198.19.3.9 53", B, "site-c-out",
+	  ACQUIRE },
+	{ 3, ACC, "ipip 2001:db8:a::1 0 2001:db8:c::1 0", B, "site-c-ipip", 0 },
 
 	/* 4 guaranteed encryption on TCP 5555 */
 	{ 4, ACC, "tcp " V4A " 5555 " V4B " 40000 encrypted", P, "enc-accept",
@@ -280,6 +309,25 @@ static const struct row rows[] = {
 	  B, "app-allowed", 0 },
 	{ 5, ACC, "tcp " V4A " 5555 " V4B " 40000 secured", B, "app-others",
 	  0 },
+	/* groups: nested contractors allowed, except the denied dave */
+	{ 5, ACC,
+	  "tcp " V4A " 5555 " V4B
+	  " 40000 secured machine=host-b.corp user=erin@corp",
+	  P, "app-allowed", 0 },
+	{ 5, ACC,
+	  "tcp " V4A " 5555 " V4B
+	  " 40000 secured machine=host-b.corp user=carol@corp",
+	  P, "app-allowed", 0 },
+	{ 5, ACC,
+	  "tcp " V4A " 5555 " V4B
+	  " 40000 secured machine=host-b.corp user=dave@corp",
+	  B, "app-others", 0 },
+	{ 5, ACC,
+	  "tcp " V4A " 5555 " V4B
+	  " 40000 secured machine=host-z.corp user=alice@corp",
+	  B, "app-others", 0 },
+	{ 5, ACC, "tcp " V4A " 5555 " V4B " 40000 secured user=alice@corp", B,
+	  "app-others", 0 },
 
 	/* 6 manual SAs with host-b (.2) and host-c (.3) */
 	{ 6, OUT, "tcp " V4A " 40000 " V4B " 22", P, "b-out", SECURE | VIA_SA },
@@ -379,9 +427,26 @@ static void test_scenario_objects(void **state)
 	p = loaded[3];
 	assert_true(p->qm[0].tunnel);
 	assert_true(p->qm[0].flags & XFP_QM_CLEAR_DF_ON_TUNNEL);
-	i = xfp_policy_find_filter(p, "tunnel-out");
+	i = xfp_policy_find_filter(p, "site-b-out");
 	assert_true(p->filters[i].sublayer_weight >
 		    XFP_DEFAULT_SUBLAYER_WEIGHT);
+	assert_true(p->filters[i].has & XFP_FILTER_FROM_TUNNEL);
+	assert_int_equal(p->n_tunnels, 2);
+	/* IPv6 outer, IPv4 inner */
+	assert_int_equal(p->qm[1].endpoint_family, 6);
+	i = xfp_policy_find_filter(p, "site-c-out");
+	assert_int_equal(p->filters[i].family, XFP_FAMILY_IP);
+	assert_false(p->qm[1].flags & XFP_QM_CLEAR_DF_ON_TUNNEL);
+	/* ND: the timeout an ND flow of this policy gets */
+	{
+		struct xfp_pkt k =
+			parse_pkt(loaded[1], "tcp " V4A " 1 " V4B " 2");
+
+		assert_int_equal(xfp_nd_clear_timeout(loaded[1], &k), 10);
+	}
+	/* remote identity: groups, nested */
+	p = loaded[5];
+	assert_int_equal(p->n_groups, 4);
 	/* guaranteed encryption: one proposal encrypts */
 	p = loaded[4];
 	assert_int_equal(p->qm[0].proposals[2].esp_alg, XFP_ALG_AES128GCM16);
