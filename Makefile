@@ -114,7 +114,7 @@ $(DEPS_STAMP): Makefile
 $(O)/%.bpf.o: %.bpf.c
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPFCFLAGS) -MF $(@:.o=.d) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(CLANG) $(BPFCFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
 	$(Q)rm -f $(@:.o=.tmp.o)
 
@@ -161,13 +161,22 @@ $(O)/bench/%: $(O)/bench/%.o $(LIBXFP)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIBXFP) $(BPF_LIBS) $(LIBS)
 
 # ---------------------------------------------------------------- fuzzing
-FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(O) \
-	      -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BASE  := -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(O) -fno-sanitize-recover=all
+FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
+FUZZ_OBJFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_SECONDS ?= 30
-$(O)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+# Library objects are compiled once with fuzzer instrumentation and linked
+# into every harness.
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(O)/fuzzobj/%.o)
+$(O)/fuzzobj/%.o: %.c
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_OBJFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
@@ -178,22 +187,22 @@ fuzz-long: $(FUZZ_BINS)
 # ---------------------------------------------------------------- tests
 # Each of these installs what is missing first, then builds, then runs.
 check:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) -s --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)XFP_BUILD=$(O) tests/run.sh unit bpf netns
 
 check-unit check-bpf check-netns:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) -s --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)XFP_BUILD=$(O) tests/run.sh $(@:check-%=%)
 
 demo:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) -s --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)XFP_BUILD=$(O) tests/demo.sh
 
 bench:
-	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) -s --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)XFP_BUILD=$(O) bench/run.sh
 

@@ -2,9 +2,11 @@
 /*
  * xfp_xdp.bpf.c - XDP ingress program attached to every xfp device.
  *
- * Today it parses the frame, counts it per protocol, drops malformed IP
- * with a named reason and passes the rest.  Policy classification plugs in
- * between parsing and the exit point.
+ * Parses the frame, counts it per protocol, and enforces the policy:
+ * IPsec packets are checked against the inbound SAs, clear text is
+ * classified at inbound-transport and, for a new connection, at
+ * ale-auth-recv-accept (bpf/lib/dp.h).  Malformed IP is dropped with the
+ * reason that names the fault.
  *
  * One exit point: every return goes through `out:`, which counts the
  * verdict and, for a drop, its reason.
@@ -16,6 +18,7 @@
 #include "bpf/lib/maps.h"
 #include "bpf/lib/stats.h"
 #include "bpf/lib/parse.h"
+#include "bpf/lib/dp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -30,8 +33,9 @@ int xfp_xdp_ingress(struct xdp_md *ctx)
 	int action = XDP_PASS;
 
 	reason = xfp_parse_frame(data, data_end, &p);
+	if (!reason && p.family)
+		reason = xfp_parse_natt(data, data_end, &p);
 	if (reason) {
-		action = XDP_DROP;
 		verdict = XFP_VERDICT_DROP;
 		goto out;
 	}
@@ -45,7 +49,11 @@ int xfp_xdp_ingress(struct xdp_md *ctx)
 		xfp_count_proto(xfp_proto_of(&p), bytes);
 	else if (p.eth_proto != 0x0806)
 		xfp_count_proto(XFP_PROTO_OTHER, bytes);
+
+	verdict = xfp_dp_packet(&p, XFP_DIR_IN, &reason);
 out:
+	if (verdict == XFP_VERDICT_DROP)
+		action = XDP_DROP;
 	xfp_count_verdict(XFP_PROG_XDP_INGRESS, verdict, reason, bytes);
 	return action;
 }

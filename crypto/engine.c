@@ -13,6 +13,18 @@
 
 #include "crypto/engine.h"
 
+/* LeakSanitizer builds: see xfp__priv_alloc(). */
+#if defined(__SANITIZE_ADDRESS__)
+#define XFP_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XFP_LSAN 1
+#endif
+#endif
+#ifdef XFP_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result;
 
@@ -192,22 +204,59 @@ void xfp_wipe(void *p, size_t n)
 	sodium_memzero(p, n);
 }
 
+/*
+ * Engine state holds expanded keys, so it lives in libsodium's guarded
+ * allocations: own pages with guard pages around them, MADV_DONTDUMP (never
+ * in a core dump) and mlock'ed (never swapped; best effort - under a small
+ * RLIMIT_MEMLOCK without CAP_IPC_LOCK the pages are still excluded from
+ * dumps, just not locked).  sodium_free() wipes them before unmapping.
+ *
+ * Layout: a 64-byte header holding the size, then the block.  Sizes are
+ * rounded up to 64 and sodium_malloc() ends the allocation at the end of
+ * its last page, so the block is 64-byte aligned and any overrun hits the
+ * guard page at once.
+ *
+ * Under LeakSanitizer the blocks are registered as root regions: they are
+ * mmap'ed, so LSan would otherwise not see the heap pointers kept in them
+ * (OpenSSL contexts) and call those leaks.
+ */
+#define PRIV_HDR 64
+
 void *xfp__priv_alloc(size_t size)
 {
-	void *p = NULL;
+	size_t n = (size + 63) & ~(size_t)63;
+	uint8_t *p;
 
-	if (posix_memalign(&p, 64, size))
+	if (!n)
+		n = 64;
+	if (sodium_init() < 0)
 		return NULL;
-	memset(p, 0, size);
-	return p;
+	p = sodium_malloc(PRIV_HDR + n);
+	if (!p)
+		return NULL;
+	memset(p, 0, PRIV_HDR + n);
+	memcpy(p, &n, sizeof(n));
+#ifdef XFP_LSAN
+	__lsan_register_root_region(p + PRIV_HDR, n);
+#endif
+	return p + PRIV_HDR;
 }
 
 void xfp__priv_free(void *p, size_t size)
 {
+	uint8_t *base;
+	size_t n;
+
+	(void)size;
 	if (!p)
 		return;
-	sodium_memzero(p, size);
-	free(p);
+	base = (uint8_t *)p - PRIV_HDR;
+	memcpy(&n, base, sizeof(n));
+#ifdef XFP_LSAN
+	__lsan_unregister_root_region(p, n);
+#endif
+	(void)n;
+	sodium_free(base); /* wipes the whole block */
 }
 
 static double now_sec(void)

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -87,7 +88,7 @@ static void ossl_fini(struct xfp_cipher *c)
 	EVP_CIPHER_CTX_free(p->dec);
 	EVP_MAC_CTX_free(p->mac);
 	OPENSSL_cleanse(p, sizeof(*p));
-	xfp__priv_free(p, sizeof(*p));
+	free(p);
 	c->priv = NULL;
 }
 
@@ -100,7 +101,9 @@ static int ossl_init(struct xfp_cipher *c, const uint8_t *key, size_t key_len)
 
 	if (!ossl_supports(alg))
 		return -ENOTSUP;
-	p = xfp__priv_alloc(sizeof(*p));
+	/* Only pointers here: the key schedules are in OpenSSL's own
+	 * allocations (cleansed by the _free functions). */
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	c->priv = p;

@@ -134,8 +134,11 @@ struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 		e = validate(cfg, &ai);
 	if (e)
 		goto fail;
+	/* The SA holds the AEAD salt and its engine state the keys: both
+	 * are key memory (xfp__priv_alloc: guarded, locked, not dumped,
+	 * wiped on free).  64-byte aligned, like the engine state. */
 	sz = offsetof(struct xfp_sa, replay) + xfp_replay_size(window);
-	sa = calloc(1, sz);
+	sa = xfp__priv_alloc(sz);
 	if (!sa) {
 		e = -ENOMEM;
 		goto fail;
@@ -143,7 +146,7 @@ struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 	e = xfp_cipher_init(&sa->cipher, cfg->alg, cfg->engine, cfg->key,
 			    cfg->key_len);
 	if (e) {
-		free(sa);
+		xfp__priv_free(sa, sz);
 		goto fail;
 	}
 	sa->id = cfg->id;
@@ -185,8 +188,7 @@ void xfp_sa_free(struct xfp_sa *sa)
 	if (!sa)
 		return;
 	xfp_cipher_fini(&sa->cipher);
-	sodium_memzero(&sa->iv_mask, sizeof(sa->iv_mask));
-	free(sa);
+	xfp__priv_free(sa, 0); /* wipes all of it, salt and IV mask too */
 }
 
 void xfp_sa_account(struct xfp_sa *sa, size_t bytes)

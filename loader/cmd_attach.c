@@ -2,13 +2,16 @@
 /*
  * cmd_attach.c - `xfp attach DEV` and `xfp detach DEV`.
  *
- * attach loads the programs, pins the program and its maps under
- * ROOT/DEV/ (see pin.h) and attaches XDP through netlink, so the
- * attachment outlives this process.  It refuses a device that already has
- * an XDP program xfp did not put there.
+ * attach loads the XDP ingress and TC egress programs (sharing their
+ * maps), commits the empty policy (nothing filtered), pins programs and
+ * maps under ROOT/DEV/ (see pin.h), attaches XDP through netlink and TC
+ * egress as a tcx link that is pinned too, so both outlive this process.
+ * It refuses a device that already has an XDP program xfp did not put
+ * there.
  *
  * detach removes the XDP program only if it is the one pinned under
- * ROOT/DEV (an atomic replace-if-still-ours), then removes the pins.
+ * ROOT/DEV (an atomic replace-if-still-ours), detaches xfp's own tcx link
+ * (other TC programs are not touched), then removes the pins.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,8 +24,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include "bpf/xfp_tc.skel.h"
 #include "bpf/xfp_xdp.skel.h"
+#include "loader/dp_load.h"
 #include "loader/pin.h"
+#include "policy/dp_commit.h"
+
+/* enum bpf_attach_type BPF_TCX_EGRESS (kernel 6.6); Debian 12's UAPI
+ * headers predate it. */
+#define XFP_BPF_TCX_EGRESS 47
 #include "loader/subcommands.h"
 
 static int libbpf_warn_only(enum libbpf_print_level level, const char *fmt,
@@ -76,8 +86,11 @@ static __u32 prog_id_of_fd(int fd)
 
 static void unpin_dev(const char *dev)
 {
-	static const char *const names[] = { XFP_PIN_PROG_XDP, XFP_MAP_STATS,
-					     XFP_MAP_PROTO_STATS };
+	static const char *const names[] = {
+		XFP_PIN_PROG_XDP, XFP_PIN_PROG_TC,     XFP_PIN_LINK_TC,
+		XFP_MAP_STATS,	  XFP_MAP_PROTO_STATS, XFP_MAP_POLICY,
+		XFP_MAP_FLOWS,
+	};
 	char path[512];
 	size_t i;
 
@@ -97,6 +110,8 @@ int cmd_attach(int argc, char **argv)
 	};
 	__u32 mode = XDP_FLAGS_DRV_MODE, cur_id = 0;
 	struct xfp_xdp *skel = NULL;
+	struct xfp_tc *tc = NULL;
+	int link = -1, xdp_attached = 0;
 	char path[512];
 	const char *dev;
 	int c, ifindex, err;
@@ -170,8 +185,55 @@ int cmd_attach(int argc, char **argv)
 			prog_name, strerror(errno));
 		goto fail;
 	}
+	/* Shared with XDP: policy, flow cache, counters, trace.  Not
+	 * xfp_scratch: each program builds its key in its own. */
+	tc = xfp_tc__open();
+	if (!tc ||
+	    bpf_map__reuse_fd(tc->maps.xfp_policy,
+			      bpf_map__fd(skel->maps.xfp_policy)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_flows,
+			      bpf_map__fd(skel->maps.xfp_flows)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_stats,
+			      bpf_map__fd(skel->maps.xfp_stats)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_proto_stats,
+			      bpf_map__fd(skel->maps.xfp_proto_stats)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_trace,
+			      bpf_map__fd(skel->maps.xfp_trace)) ||
+	    xfp_tc__load(tc)) {
+		fprintf(stderr, "%s: loading the TC program failed: %s\n",
+			prog_name, strerror(errno));
+		goto fail;
+	}
+	{
+		/* Start with the empty policy: no filter, so WFP's default
+		 * (permit) applies until a policy is loaded. */
+		struct xfp_policy *p = xfp_policy_new();
+		struct xfp_errors errs = { 0 };
+		struct dp_device dv = { .ifindex = (uint32_t)ifindex };
+		struct dp_table t;
+		char msg[256] = "out of memory";
+
+		snprintf(dv.ifname, sizeof(dv.ifname), "%s", dev);
+		err = !p || xfp_policy_finalize(p, &errs) ||
+		      dp_compile(p, &dv, "", 0, 1, &t, msg, sizeof(msg));
+		if (!err) {
+			err = dp_commit(bpf_map__fd(skel->maps.xfp_policy), &t,
+					msg, sizeof(msg));
+			dp_table_free(&t);
+		}
+		xfp_errors_free(&errs);
+		xfp_policy_free(p);
+		if (err) {
+			fprintf(stderr,
+				"%s: committing the empty policy failed: %s\n",
+				prog_name, msg);
+			goto fail;
+		}
+	}
 	if (pin_path(path, sizeof(path), dev, XFP_PIN_PROG_XDP) ||
-	    bpf_program__pin(skel->progs.xfp_xdp_ingress, path)) {
+	    bpf_program__pin(skel->progs.xfp_xdp_ingress, path) ||
+	    pin_path(path, sizeof(path), dev, XFP_PIN_PROG_TC) ||
+	    bpf_program__pin(tc->progs.xfp_tc_egress, path)) {
 		fprintf(stderr, "%s: cannot pin %s: %s\n", prog_name, path,
 			strerror(errno));
 		goto fail;
@@ -179,7 +241,11 @@ int cmd_attach(int argc, char **argv)
 	if (pin_path(path, sizeof(path), dev, XFP_MAP_STATS) ||
 	    bpf_map__pin(skel->maps.xfp_stats, path) ||
 	    pin_path(path, sizeof(path), dev, XFP_MAP_PROTO_STATS) ||
-	    bpf_map__pin(skel->maps.xfp_proto_stats, path)) {
+	    bpf_map__pin(skel->maps.xfp_proto_stats, path) ||
+	    pin_path(path, sizeof(path), dev, XFP_MAP_POLICY) ||
+	    bpf_map__pin(skel->maps.xfp_policy, path) ||
+	    pin_path(path, sizeof(path), dev, XFP_MAP_FLOWS) ||
+	    bpf_map__pin(skel->maps.xfp_flows, path)) {
 		fprintf(stderr, "%s: cannot pin %s: %s\n", prog_name, path,
 			strerror(errno));
 		goto fail;
@@ -195,13 +261,42 @@ int cmd_attach(int argc, char **argv)
 			strerror(-err));
 		goto fail;
 	}
-	printf("%s: attached (xdp prog id %u, %s mode)\n", dev,
-	       prog_id_of_fd(bpf_program__fd(skel->progs.xfp_xdp_ingress)),
-	       mode == XDP_FLAGS_DRV_MODE ? "native" : "generic");
+	xdp_attached = 1;
+	link = bpf_link_create(bpf_program__fd(tc->progs.xfp_tc_egress),
+			       ifindex, XFP_BPF_TCX_EGRESS, NULL);
+	if (link < 0) {
+		fprintf(stderr,
+			"%s: attaching TC egress (tcx) to %s failed: %s\n",
+			prog_name, dev, strerror(-link));
+		goto fail;
+	}
+	if (pin_path(path, sizeof(path), dev, XFP_PIN_LINK_TC) ||
+	    bpf_obj_pin(link, path)) {
+		fprintf(stderr, "%s: cannot pin %s: %s\n", prog_name, path,
+			strerror(errno));
+		goto fail;
+	}
+	printf("%s: attached (xdp prog id %u, %s mode; tc egress prog id %u)\n",
+	       dev, prog_id_of_fd(bpf_program__fd(skel->progs.xfp_xdp_ingress)),
+	       mode == XDP_FLAGS_DRV_MODE ? "native" : "generic",
+	       prog_id_of_fd(bpf_program__fd(tc->progs.xfp_tc_egress)));
+	close(link);
+	xfp_tc__destroy(tc);
 	xfp_xdp__destroy(skel);
 	return 0;
 fail:
+	if (link >= 0) {
+		bpf_link_detach(link);
+		close(link);
+	}
+	if (xdp_attached) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao,
+			    .old_prog_fd = bpf_program__fd(
+				    skel->progs.xfp_xdp_ingress));
+		bpf_xdp_attach(ifindex, -1, mode | XDP_FLAGS_REPLACE, &ao);
+	}
 	unpin_dev(dev);
+	xfp_tc__destroy(tc);
 	xfp_xdp__destroy(skel);
 	return 1;
 }
@@ -263,6 +358,19 @@ int cmd_detach(int argc, char **argv)
 		}
 	}
 	close(fd);
+	/* Our tcx link only: other TC programs on DEV stay. */
+	if (!pin_path(path, sizeof(path), dev, XFP_PIN_LINK_TC)) {
+		int lfd = bpf_obj_get(path);
+
+		if (lfd >= 0) {
+			err = bpf_link_detach(lfd);
+			if (err && errno != ENOLINK)
+				fprintf(stderr,
+					"%s: detaching TC egress from %s: %s\n",
+					prog_name, dev, strerror(errno));
+			close(lfd);
+		}
+	}
 	unpin_dev(dev);
 	printf("%s: detached\n", dev);
 	return 0;

@@ -136,6 +136,21 @@ static void print_text(const char *dev, const struct snapshot *cur,
 	for (p = 0; p < XFP_PROTO__MAX; p++)
 		printf("  %-16s %16.0f %16.0f\n", xfp_proto_names[p],
 		       DELTA(proto[p].packets), DELTA(proto[p].bytes));
+	printf("%s: tc egress\n", dev);
+	printf("  %-16s %16s %16s\n", "verdict", "packets", "bytes");
+	for (v = 0; v < XFP_VERDICT__MAX; v++)
+		printf("  %-16s %16.0f %16.0f\n", xfp_verdict_names[v],
+		       DELTA(stat[XFP_STAT_INDEX(XFP_PROG_TC_EGRESS, v)]
+				     .packets),
+		       DELTA(stat[XFP_STAT_INDEX(XFP_PROG_TC_EGRESS, v)].bytes));
+	for (r = 1; r < XFP_DROP__MAX; r++) {
+		const struct xfp_counter *c = &cur->stat[XFP_STAT_INDEX(
+			XFP_PROG_TC_EGRESS, XFP_STAT_DROP_BASE + r)];
+
+		if (c->packets)
+			printf("  %-16s %16.0f %16.0f\n", xfp_drop_names[r],
+			       (double)c->packets, (double)c->bytes);
+	}
 #undef DELTA
 }
 
@@ -181,6 +196,20 @@ static void print_json(const char *dev, const struct snapshot *cur,
 	json_obj_open(&j, "protocols");
 	for (p = 0; p < XFP_PROTO__MAX; p++)
 		PAIR(xfp_proto_names[p], proto[p]);
+	json_obj_close(&j);
+	/* The TC egress program's counters (same layout, own slots). */
+	json_obj_open(&j, "tc_egress");
+	json_obj_open(&j, "verdicts");
+	for (v = 0; v < XFP_VERDICT__MAX; v++)
+		PAIR(xfp_verdict_names[v],
+		     stat[XFP_STAT_INDEX(XFP_PROG_TC_EGRESS, v)]);
+	json_obj_close(&j);
+	json_obj_open(&j, "drop_reasons");
+	for (r = 1; r < XFP_DROP__MAX; r++)
+		PAIR(xfp_drop_names[r],
+		     stat[XFP_STAT_INDEX(XFP_PROG_TC_EGRESS,
+					 XFP_STAT_DROP_BASE + r)]);
+	json_obj_close(&j);
 	json_obj_close(&j);
 	json_end(&j);
 	fflush(stdout);

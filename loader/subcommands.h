@@ -17,7 +17,12 @@ int cmd_version(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+int cmd_sa(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 #endif

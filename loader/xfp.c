@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "loader/dp_load.h"
 #include "loader/subcommands.h"
 
 const char *prog_name = "xfp";
@@ -21,9 +22,16 @@ static const struct {
 	  "remove xfp's programs and pins from a device" },
 	{ "stats", cmd_stats,
 	  "show per-verdict, drop-reason and protocol counters" },
+	{ "status", cmd_status,
+	  "list attached devices, program ids and policy generation" },
+	{ "filter", cmd_filter,
+	  "add or delete a filter of the running policy (atomic commit)" },
 	{ "policy", cmd_policy, "check or show a policy file" },
 	{ "explain", cmd_explain,
-	  "explain the verdict for a packet with the reference classifier" },
+	  "show how a policy classifies a packet, sublayer by sublayer" },
+	{ "worker", cmd_worker, "run the AF_XDP crypto worker of a device" },
+	{ "sa", cmd_sa, "install, delete and show the worker's SAs and rates" },
+	{ "monitor", cmd_monitor, "print acquire events (no SA for traffic)" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "show this help" },
 };
@@ -70,6 +78,17 @@ int main(int argc, char **argv)
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))
 		return cmd_version(argc - 1, argv + 1);
+
+	/*
+	 * Datapath verbs inside other owners' commands, until cmd_policy.c
+	 * and cmd_explain.c dispatch them themselves: `policy load FILE` and
+	 * `explain DEV ...` (a device instead of --policy).
+	 */
+	if (!strcmp(argv[1], "policy") && argc > 2 && !strcmp(argv[2], "load"))
+		return cmd_policy_load(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "explain") && argc > 2 && argv[2][0] != '-' &&
+	    dp_dev_attached(argv[2]))
+		return cmd_dp_explain(argc - 1, argv + 1);
 
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))

@@ -26,4 +26,54 @@ struct {
 	__type(value, struct xfp_counter);
 } xfp_proto_stats SEC(".maps");
 
+/*
+ * The running policy: slot 0 holds the compiled table (bpf/xfp_abi.h,
+ * "datapath classification").  The loader replaces the slot to commit.
+ * BPF_F_INNER_MAP lets every commit bring a table of its own size.
+ */
+struct xfp_policy_tab_t {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	/* Sizes, not BTF types: clang emits the record type of a map used
+	 * only as an inner-map template as a forward declaration. */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct xfp_dp_rec));
+	__uint(map_flags, BPF_F_INNER_MAP);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct xfp_policy_tab_t);
+} xfp_policy SEC(".maps");
+
+/* Per-CPU flow cache: generation + direction + 5-tuple -> verdict.  A
+ * commit changes the generation, so old entries stop matching and age out
+ * of the LRU; nothing walks the cache. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, XFP_FLOWS_MAX);
+	__type(key, struct xfp_flow_key);
+	__type(value, struct xfp_flow_val);
+} xfp_flows SEC(".maps");
+
+/* Scratch space for the classification key (too big for the 512-byte
+ * stack together with the parser state and the tree walk). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xfp_dp_key);
+} xfp_scratch SEC(".maps");
+
+/* The path of the last packet, for `xfp explain` and the tests; only
+ * programs loaded with XFP_CFG_TRACE write it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xfp_trace);
+} xfp_trace SEC(".maps");
+
 #endif

@@ -12,6 +12,12 @@
  * carries its ports.  Later fragments carry no transport header; they are
  * reported with l4_proto set, ports 0 and XFP_PKT_F_LATER_FRAG, and the
  * classifier treats them as matching no port condition.
+ *
+ * UDP to port 4500 (NAT traversal, RFC 3948) is looked at further by
+ * xfp_parse_natt(): a one-byte 0xff payload is a NAT keepalive, a payload
+ * starting with four zero bytes (the non-ESP marker) is IKE, anything else
+ * of at least 8 bytes is ESP whose SPI is the first four bytes; other
+ * payloads are malformed (XFP_DROP_PARSE_ESP).
  */
 #ifndef XFP_BPF_PARSE_H
 #define XFP_BPF_PARSE_H
@@ -38,6 +44,13 @@
 
 #define XFP_PKT_F_FRAGMENT (1u << 0) /* any fragment */
 #define XFP_PKT_F_LATER_FRAG (1u << 1) /* fragment with offset != 0 */
+#define XFP_PKT_F_UDP_ESP (1u << 2) /* ESP in UDP 4500; spi is set */
+#define XFP_PKT_F_NATT_KEEPALIVE (1u << 3) /* UDP 4500 keepalive */
+#define XFP_PKT_F_NATT_IKE (1u << 4) /* UDP 4500 with non-ESP marker */
+
+#define XFP_NATT_PORT 4500
+#define XFP_TCP_SYN 0x02
+#define XFP_TCP_ACK 0x10
 
 struct xfp_cursor {
 	void *pos;
@@ -57,7 +70,7 @@ struct xfp_parsed {
 	__u8 flags; /* XFP_PKT_F_* */
 	__u8 icmp_type;
 	__u8 icmp_code;
-	__u8 pad;
+	__u8 tcp_flags; /* TCP: the flags byte (SYN 0x02, ACK 0x10) */
 	__be16 sport;
 	__be16 dport;
 	__be32 spi; /* ESP/AH */
@@ -175,6 +188,9 @@ static __always_inline int xfp_parse_ipv6(struct xfp_cursor *c,
 				return XFP_DROP_PARSE_IPV6;
 			nh = opt->nexthdr;
 			c->pos += (opt->hdrlen + 1) * 8;
+			/* The whole extension header must be there. */
+			if (c->pos > c->end)
+				return XFP_DROP_PARSE_IPV6;
 			break;
 		case IPPROTO_FRAGMENT: {
 			struct ipv6_frag_x *fh = c->pos;
@@ -228,6 +244,20 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 			return XFP_DROP_PARSE_L4;
 		p->sport = th->source;
 		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		break;
+	}
+	case IPPROTO_SCTP:
+	case 136: /* IPPROTO_UDPLITE */ {
+		/* Both start with source and destination port; SCTP's
+		 * common header is 12 bytes, UDP-Lite's 8. */
+		__be16 *ports = c->pos;
+		__u32 need = p->l4_proto == IPPROTO_SCTP ? 12 : 8;
+
+		if (c->pos + need > c->end)
+			return XFP_DROP_PARSE_L4;
+		p->sport = ports[0];
+		p->dport = ports[1];
 		break;
 	}
 	case IPPROTO_UDP: {
@@ -292,6 +322,48 @@ static __always_inline int xfp_parse_frame(void *data, void *data_end,
 	if (r)
 		return r;
 	return xfp_parse_l4(&c, p, data);
+}
+
+/*
+ * Look into UDP to port 4500 (see the header comment).  The cursor is the
+ * start of the frame; p must come from xfp_parse_frame().
+ */
+static __always_inline int xfp_parse_natt(void *data, void *data_end,
+					  struct xfp_parsed *p)
+{
+	struct udphdr *uh = data + (p->l4_off & 0x3fff); /* verifier: bound */
+	__u8 *pl = (__u8 *)(uh + 1);
+	__u32 len;
+
+	if (p->l4_proto != IPPROTO_UDP || (p->flags & XFP_PKT_F_LATER_FRAG) ||
+	    p->dport != bpf_htons(XFP_NATT_PORT))
+		return XFP_DROP_NONE;
+	if ((void *)(uh + 1) > data_end)
+		return XFP_DROP_PARSE_L4;
+	len = bpf_ntohs(uh->len);
+	if (len < sizeof(*uh) || (void *)uh + len > data_end)
+		return XFP_DROP_PARSE_L4;
+	len -= sizeof(*uh);
+	if (len == 1) {
+		if ((void *)(pl + 1) > data_end || pl[0] != 0xff)
+			return XFP_DROP_PARSE_ESP;
+		p->flags |= XFP_PKT_F_NATT_KEEPALIVE;
+		return XFP_DROP_NONE;
+	}
+	if (len < 4 || (void *)(pl + 8) > data_end) {
+		/* Four bytes of non-ESP marker and nothing else is an empty
+		 * IKE message: malformed too. */
+		return XFP_DROP_PARSE_ESP;
+	}
+	if (*(__u32 *)pl == 0) {
+		p->flags |= XFP_PKT_F_NATT_IKE;
+		return XFP_DROP_NONE;
+	}
+	if (len < 8)
+		return XFP_DROP_PARSE_ESP;
+	p->spi = *(__be32 *)pl;
+	p->flags |= XFP_PKT_F_UDP_ESP;
+	return XFP_DROP_NONE;
 }
 
 /* The per-protocol counter a parsed packet belongs to (its L4, or L3). */

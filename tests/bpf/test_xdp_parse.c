@@ -17,6 +17,8 @@
 #include <bpf/bpf.h>
 #include "bpf/xfp_abi.h"
 #include "bpf/xfp_xdp.skel.h"
+#include "policy/compile.h"
+#include "policy/dp_commit.h"
 #include "tests/bpf/harness.h"
 
 #define V4A "198.18.0.1"
@@ -224,10 +226,10 @@ static const struct tcase cases[] = {
 	  XFP_PROTO_ICMPV6 },
 	{ "ipv6 tcp behind two extension headers", tcp6_hopopts, XDP_PASS, 0,
 	  XFP_PROTO_IPV6, XFP_PROTO_TCP },
-	{ "ipv4 esp is recognised", esp4, XDP_PASS, 0, XFP_PROTO_IPV4,
-	  XFP_PROTO_ESP },
-	{ "ipv6 ah is recognised", ah6, XDP_PASS, 0, XFP_PROTO_IPV6,
-	  XFP_PROTO_AH },
+	{ "ipv4 esp with an unknown spi is counted and dropped as no-sa", esp4,
+	  XDP_DROP, XFP_DROP_NO_SA, XFP_PROTO_IPV4, XFP_PROTO_ESP },
+	{ "ipv6 ah with an unknown spi is counted and dropped as no-sa", ah6,
+	  XDP_DROP, XFP_DROP_NO_SA, XFP_PROTO_IPV6, XFP_PROTO_AH },
 	{ "802.1q tagged ipv4 udp", udp4_vlan, XDP_PASS, 0, XFP_PROTO_IPV4,
 	  XFP_PROTO_UDP },
 	{ "802.1ad+802.1q tagged ipv6 udp", udp6_qinq, XDP_PASS, 0,
@@ -271,6 +273,27 @@ int main(void)
 		return tap_done();
 	}
 	tap_result(true, "load xfp_xdp (verifier accepts it)", " ");
+	{
+		/* The empty policy: no filter, everything clear is permitted
+		 * (WFP's default), no SA. */
+		struct xfp_policy *pol = xfp_policy_new();
+		struct xfp_errors errs = { 0 };
+		struct dp_device dev = { .ifindex = 1, .ifname = "lo" };
+		struct dp_table tab;
+		char why[256];
+		int r = -1;
+
+		if (pol && !xfp_policy_finalize(pol, &errs) &&
+		    !dp_compile(pol, &dev, NULL, 0, 1, &tab, why,
+				sizeof(why))) {
+			r = dp_commit(bpf_map__fd(skel->maps.xfp_policy), &tab,
+				      why, sizeof(why));
+			dp_table_free(&tab);
+		}
+		xfp_errors_free(&errs);
+		xfp_policy_free(pol);
+		tap_result(r == 0, "commit the empty policy", "failed");
+	}
 	prog = bpf_program__fd(skel->progs.xfp_xdp_ingress);
 	stats = bpf_map__fd(skel->maps.xfp_stats);
 	protos = bpf_map__fd(skel->maps.xfp_proto_stats);
@@ -285,7 +308,9 @@ int main(void)
 
 		pkt_init(&p);
 		t->build(&p);
-		if (t->action == XDP_PASS)
+		/* Well-formed packets get their lengths fixed; the malformed
+		 * ones are tested as built. */
+		if (t->action == XDP_PASS || t->reason > XFP_DROP_PARSE_AH)
 			pkt_finish(&p);
 		for (k = 0; k < XFP_PROTO__MAX; k++)
 			before[k] = percpu_packets(protos, k);

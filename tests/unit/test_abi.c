@@ -24,6 +24,7 @@ static const struct {
 	{ 9, "filter-block" }, { 10, "ale-block" },  { 11, "no-sa" },
 	{ 12, "no-worker" },   { 13, "clear-text" }, { 14, "flow-downgrade" },
 	{ 15, "no-policy" },   { 16, "internal" },
+	{ 17, "bad-handoff" }, { 18, "no-frame-room" },
 };
 
 static void drop_reasons_keep_numbers(void **state)

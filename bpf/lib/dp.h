@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dp.h - policy enforcement shared by the XDP ingress and TC egress
+ * programs: IPsec SPI check, flow cache, and the decision-tree walk of the
+ * compiled policy (bpf/xfp_abi.h "datapath classification",
+ * docs/datapath.md).
+ *
+ * Everything here works on a parsed packet (struct xfp_parsed), never on a
+ * program context, and returns a verdict plus a drop reason; the entry
+ * programs count both at their single exit point.
+ */
+#ifndef XFP_BPF_DP_H
+#define XFP_BPF_DP_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "bpf/xfp_abi.h"
+#include "bpf/lib/ctx.h"
+#include "bpf/lib/maps.h"
+#include "bpf/lib/parse.h"
+
+#define XFP_DIR_IN 0
+#define XFP_DIR_OUT 1
+
+/* Set by the loader before load; 0 in attached programs. */
+const volatile __u32 xfp_cfg = 0;
+
+#define xfp_key xfp_dp_key
+
+static __always_inline void xfp_addr_key(const struct xfp_parsed *p,
+					 const __u32 *a, __u64 *hi, __u64 *lo)
+{
+	if (p->family == 4) {
+		*hi = 0;
+		*lo = bpf_ntohl(a[0]);
+	} else {
+		*hi = ((__u64)bpf_ntohl(a[0]) << 32) | bpf_ntohl(a[1]);
+		*lo = ((__u64)bpf_ntohl(a[2]) << 32) | bpf_ntohl(a[3]);
+	}
+}
+
+static __always_inline void xfp_key_build(const struct xfp_parsed *p, __u8 dir,
+					  struct xfp_key *k)
+{
+	const __u32 *local = dir == XFP_DIR_IN ? p->daddr : p->saddr;
+	const __u32 *remote = dir == XFP_DIR_IN ? p->saddr : p->daddr;
+	__be16 lport = dir == XFP_DIR_IN ? p->dport : p->sport;
+	__be16 rport = dir == XFP_DIR_IN ? p->sport : p->dport;
+	bool later = p->flags & XFP_PKT_F_LATER_FRAG;
+	bool ports = !later && (p->l4_proto == IPPROTO_TCP ||
+				p->l4_proto == IPPROTO_UDP ||
+				p->l4_proto == IPPROTO_SCTP ||
+				p->l4_proto == 136 /* UDP-Lite */);
+	bool icmp = !later && (p->l4_proto == IPPROTO_ICMP ||
+			       p->l4_proto == IPPROTO_ICMPV6);
+	__u64 lhi, llo, atype;
+
+	xfp_addr_key(p, local, &lhi, &llo);
+	k->v[XFP_DIM_LADDR * 2] = lhi;
+	k->v[XFP_DIM_LADDR * 2 + 1] = llo;
+	xfp_addr_key(p, remote, &k->v[XFP_DIM_RADDR * 2],
+		     &k->v[XFP_DIM_RADDR * 2 + 1]);
+	k->v[XFP_DIM_LPORT * 2] = 0;
+	k->v[XFP_DIM_LPORT * 2 + 1] = ports ? bpf_ntohs(lport) :
+					      XFP_DIM_ABSENT_PORT;
+	k->v[XFP_DIM_RPORT * 2] = 0;
+	k->v[XFP_DIM_RPORT * 2 + 1] = ports ? bpf_ntohs(rport) :
+					      XFP_DIM_ABSENT_PORT;
+	k->v[XFP_DIM_PROTO * 2] = 0;
+	k->v[XFP_DIM_PROTO * 2 + 1] = p->l4_proto;
+	k->v[XFP_DIM_ITYPE * 2] = 0;
+	k->v[XFP_DIM_ITYPE * 2 + 1] = icmp ? p->icmp_type : XFP_DIM_ABSENT_ICMP;
+	k->v[XFP_DIM_ICODE * 2] = 0;
+	k->v[XFP_DIM_ICODE * 2 + 1] = icmp ? p->icmp_code : XFP_DIM_ABSENT_ICMP;
+	/* Local address type as policy/compile.c dp_local_addr_type(). */
+	if (p->family == 4)
+		atype = (llo >> 28) == 0xe   ? XFP_DP_ATYPE_MULTICAST :
+			llo == 0xffffffffull ? XFP_DP_ATYPE_BROADCAST :
+					       XFP_DP_ATYPE_UNICAST;
+	else
+		atype = (lhi >> 56) == 0xff ? XFP_DP_ATYPE_MULTICAST :
+					      XFP_DP_ATYPE_UNICAST;
+	k->v[XFP_DIM_ATYPE * 2] = 0;
+	k->v[XFP_DIM_ATYPE * 2 + 1] = atype;
+	k->kind = ports ? XFP_KIND_PORTS :
+		  icmp	? XFP_KIND_ICMP :
+			  XFP_KIND_OTHER;
+}
+
+/* What a layer decided. */
+struct xfp_res {
+	__u64 filter_id;
+	__u32 dec; /* decision record, or the bucket node */
+	__u8 verdict;
+	__u8 reason;
+	__u8 bucket; /* 1: merged at run time */
+	__u8 pad;
+};
+
+static __always_inline bool xfp_in128(__u64 khi, __u64 klo,
+				      const struct xfp_dp_box_a *a)
+{
+	if (khi < a->lo_hi || (khi == a->lo_hi && klo < a->lo_lo))
+		return false;
+	if (khi > a->hi_hi || (khi == a->hi_hi && klo > a->hi_lo))
+		return false;
+	return true;
+}
+
+/*
+ * A bucket: its boxes in evaluation order; the first matching box of a
+ * sublayer decides that sublayer, and the sublayers are merged as WFP
+ * does (policy/classify.c; mirrored in policy/compile.c merge_box()).
+ */
+static __noinline int xfp_bucket(void *tab, __u32 box_base,
+				 struct xfp_dp_node *n, const struct xfp_key *k,
+				 struct xfp_res *res)
+{
+	__u32 cnt = n->dim, list = n->left;
+	__u8 m_have = 0, m_flags = 0, m_reason = 0;
+	__u64 m_fid = 0;
+	int decided = -1;
+	__u32 i;
+
+	for (i = 0; i < XFP_DP_BUCKET_MAX; i++) {
+		struct xfp_dp_box_a *a, *b;
+		struct xfp_dp_box_c *c;
+		struct xfp_dp_box_d *d;
+		__u32 li = list + i / 8, idx, *lr;
+		bool take, wb, wh, rb;
+
+		if (i >= cnt)
+			break;
+		lr = bpf_map_lookup_elem(tab, &li);
+		if (!lr)
+			return XFP_DROP_INTERNAL;
+		idx = box_base + 4 * lr[i & 7];
+		a = bpf_map_lookup_elem(tab, &idx);
+		idx++;
+		b = bpf_map_lookup_elem(tab, &idx);
+		idx++;
+		c = bpf_map_lookup_elem(tab, &idx);
+		idx++;
+		d = bpf_map_lookup_elem(tab, &idx);
+		if (!a || !b || !c || !d)
+			return XFP_DROP_INTERNAL;
+		if (d->slpos == decided)
+			continue; /* its sublayer is decided */
+		if (!xfp_in128(k->v[0], k->v[1], a) ||
+		    !xfp_in128(k->v[2], k->v[3], b) || k->v[5] < c->lport_lo ||
+		    k->v[5] > c->lport_hi || k->v[7] < c->rport_lo ||
+		    k->v[7] > c->rport_hi || k->v[9] < c->proto_lo ||
+		    k->v[9] > c->proto_hi || k->v[11] < c->itype_lo ||
+		    k->v[11] > c->itype_hi || k->v[13] < d->icode_lo ||
+		    k->v[13] > d->icode_hi || k->v[15] < d->atype_lo ||
+		    k->v[15] > d->atype_hi)
+			continue;
+		decided = d->slpos;
+		wb = m_flags & XFP_BOX_F_BLOCK;
+		wh = m_flags & XFP_BOX_F_HARD;
+		rb = d->flags & XFP_BOX_F_BLOCK;
+		if (!m_have)
+			take = true;
+		else if (wb && wh)
+			take = false;
+		else if (!wb && wh)
+			take = rb && (d->flags & XFP_BOX_F_CALLOUT);
+		else if (rb)
+			take = !wb || (d->flags & XFP_BOX_F_HARD);
+		else
+			take = wb || (d->flags & XFP_BOX_F_HARD);
+		if (!take)
+			continue;
+		m_flags = (m_have && !wb && wh) ? d->flags | XFP_BOX_F_HARD :
+						  d->flags;
+		m_have = 1;
+		m_reason = d->drop_reason;
+		m_fid = d->filter_id;
+	}
+	res->filter_id = m_fid;
+	res->bucket = 1;
+	if (!m_have) {
+		res->verdict = XFP_VERDICT_PASS;
+		res->reason = XFP_DROP_NONE;
+	} else if (m_flags & XFP_BOX_F_BLOCK) {
+		res->verdict = XFP_VERDICT_DROP;
+		res->reason = m_reason ? m_reason : XFP_DROP_FILTER_BLOCK;
+	} else if ((m_flags & XFP_BOX_F_SECURE) &&
+		   !(m_flags & XFP_BOX_F_CLEAR_OK)) {
+		res->verdict = XFP_VERDICT_DROP;
+		res->reason = XFP_DROP_NO_WORKER;
+	} else {
+		res->verdict = XFP_VERDICT_PASS;
+		res->reason = XFP_DROP_NONE;
+	}
+	return XFP_DROP_NONE;
+}
+
+/*
+ * Walk one tree from `root` to its leaf or bucket.  The compiler
+ * guarantees depth < XFP_DP_DEPTH_MAX; a table that breaks that (or any
+ * malformed record) is an internal error: fail closed.
+ */
+static __noinline int xfp_walk(void *tab, __u32 root, __u32 box_base,
+			       const struct xfp_key *k, struct xfp_res *res)
+{
+	__u32 idx = root;
+	int i;
+
+	for (i = 0; i < XFP_DP_DEPTH_MAX; i++) {
+		struct xfp_dp_node *n = bpf_map_lookup_elem(tab, &idx);
+		struct xfp_dp_decision *dec;
+		__u32 d;
+		__u64 khi, klo;
+
+		if (!n)
+			return XFP_DROP_INTERNAL;
+		if (n->kind == XFP_REC_LEAF) {
+			idx = n->right;
+			dec = bpf_map_lookup_elem(tab, &idx);
+			if (!dec || dec->kind != XFP_REC_DECISION)
+				return XFP_DROP_INTERNAL;
+			res->dec = idx;
+			res->verdict = dec->verdict;
+			res->reason = dec->reason;
+			res->filter_id = dec->filter_id;
+			res->bucket = 0;
+			return XFP_DROP_NONE;
+		}
+		if (n->kind == XFP_REC_BUCKET) {
+			res->dec = idx;
+			return xfp_bucket(tab, box_base, n, k, res);
+		}
+		d = n->dim & (XFP_DIM__MAX - 1);
+		khi = k->v[d * 2];
+		klo = k->v[d * 2 + 1];
+		if (n->kind == XFP_REC_HASH) {
+			__u64 h = xfp_dp_hash(khi, klo);
+			__u32 next = n->right, base = n->left, mask = n->pad2;
+			int j;
+
+			for (j = 0; j < XFP_DP_HASH_PROBES; j++) {
+				__u32 si = base + (__u32)((h + j) & mask);
+				struct xfp_dp_slot *s =
+					bpf_map_lookup_elem(tab, &si);
+
+				if (!s)
+					return XFP_DROP_INTERNAL;
+				if (!s->used)
+					break;
+				if (s->key_hi == khi && s->key_lo == klo) {
+					next = s->child;
+					break;
+				}
+			}
+			idx = next;
+			continue;
+		}
+		if (khi > n->thr_hi || (khi == n->thr_hi && klo >= n->thr_lo))
+			idx = n->right;
+		else
+			idx = n->left;
+	}
+	return XFP_DROP_INTERNAL;
+}
+
+/* Root of a tree from the header records. */
+static __always_inline int xfp_root(void *tab, __u32 layer, __u8 family,
+				    __u32 kind, __u32 *root)
+{
+	__u32 slot = XFP_DP_ROOT(layer, family == 6, kind);
+	__u32 idx = 1 + slot / 8;
+	struct xfp_dp_roots *r = bpf_map_lookup_elem(tab, &idx);
+
+	if (!r)
+		return XFP_DROP_INTERNAL;
+	*root = r->root[slot & 7];
+	return XFP_DROP_NONE;
+}
+
+/* Is this SPI one of the policy's inbound SAs? (binary search) */
+static __always_inline bool
+xfp_spi_known(void *tab, const struct xfp_dp_header *h, __u32 spi)
+{
+	__u32 lo = 0, hi = h->n_spi, base = h->spi_base;
+	int i;
+
+	for (i = 0; i < XFP_DP_SPI_STEPS; i++) {
+		__u32 mid, idx;
+		struct xfp_dp_spi *s;
+
+		if (lo >= hi)
+			break;
+		mid = lo + (hi - lo) / 2;
+		idx = base + mid;
+		s = bpf_map_lookup_elem(tab, &idx);
+		if (!s)
+			break;
+		if (s->spi == spi)
+			return true;
+		if (s->spi < spi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static __always_inline bool xfp_icmp_error(const struct xfp_parsed *p)
+{
+	if (p->l4_proto == IPPROTO_ICMP)
+		return p->icmp_type == 3 || p->icmp_type == 4 ||
+		       p->icmp_type == 5 || p->icmp_type == 11 ||
+		       p->icmp_type == 12;
+	if (p->l4_proto == IPPROTO_ICMPV6)
+		return p->icmp_type >= 1 && p->icmp_type <= 4;
+	return false;
+}
+
+static __always_inline void xfp_flow_key_of(const struct xfp_parsed *p,
+					    __u8 dir, __u64 gen,
+					    struct xfp_flow_key *fk)
+{
+	fk->generation = (__u32)gen;
+	fk->dir = dir;
+	fk->family = p->family;
+	fk->proto = p->l4_proto;
+	fk->pad = 0;
+	__builtin_memcpy(fk->saddr, p->saddr, sizeof(fk->saddr));
+	__builtin_memcpy(fk->daddr, p->daddr, sizeof(fk->daddr));
+	if (p->l4_proto == IPPROTO_ICMP || p->l4_proto == IPPROTO_ICMPV6) {
+		fk->sport =
+			bpf_htons(((__u16)p->icmp_type << 8) | p->icmp_code);
+		fk->dport = 0;
+	} else {
+		fk->sport = p->sport;
+		fk->dport = p->dport;
+	}
+}
+
+static __always_inline void xfp_trace_put(__u64 gen, __u64 tf, __u64 af,
+					  __u32 td, __u32 ad, __u32 verdict,
+					  __u32 reason, __u32 flags, __u32 kind,
+					  __u32 spi)
+{
+	__u32 zero = 0;
+	struct xfp_trace *t;
+
+	if (!(xfp_cfg & XFP_CFG_TRACE))
+		return;
+	t = bpf_map_lookup_elem(&xfp_trace, &zero);
+	if (!t)
+		return;
+	t->generation = gen;
+	t->seq++;
+	t->tfilter = tf;
+	t->afilter = af;
+	t->tdec = td;
+	t->adec = ad;
+	t->verdict = verdict;
+	t->reason = reason;
+	t->flags = flags;
+	t->kind = kind;
+	t->spi = spi;
+}
+
+/*
+ * The policy decision for one parsed packet in direction `dir`.  Returns
+ * XFP_VERDICT_PASS or XFP_VERDICT_DROP and sets *reason for a drop.
+ *
+ *  ingress: IPsec (ESP, AH, ESP in UDP 4500) -> SPI check: known SPI goes
+ *           to the crypto worker, which does not exist yet, so it is
+ *           dropped as no-worker (fail closed); unknown SPI is no-sa.
+ *  both:    flow cache hit -> cached verdict.  Otherwise the transport
+ *           layer (inbound/outbound-transport); if that passes and the
+ *           packet opens a connection, the ALE layer (recv-accept/
+ *           connect) decides.  The result is cached for the flow.
+ */
+static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
+					   __u32 *reason)
+{
+	__u32 zero = 0, tl, al, root, tdec = 0, adec = 0, tflags = 0;
+	struct xfp_res t = {}, a = {};
+	struct xfp_dp_header *h;
+	struct xfp_flow_key fk;
+	struct xfp_flow_val fv, *cv;
+	struct xfp_key *kp;
+	__u64 tf = 0, af = 0;
+	bool cache, new_conn;
+	void *tab;
+	__u32 verdict, r;
+
+	if (!p->family) { /* not IP: not ours to judge */
+		xfp_trace_put(0, 0, 0, 0, 0, XFP_VERDICT_PASS, 0,
+			      XFP_TRACE_F_NON_IP, 0, 0);
+		return XFP_VERDICT_PASS;
+	}
+	tab = bpf_map_lookup_elem(&xfp_policy, &zero);
+	if (!tab) {
+		*reason = XFP_DROP_NO_POLICY;
+		return XFP_VERDICT_DROP;
+	}
+	h = bpf_map_lookup_elem(tab, &zero);
+	if (!h || h->magic != XFP_DP_MAGIC) {
+		*reason = XFP_DROP_INTERNAL;
+		return XFP_VERDICT_DROP;
+	}
+
+	if (dir == XFP_DIR_IN && !(p->flags & XFP_PKT_F_LATER_FRAG) &&
+	    (p->l4_proto == IPPROTO_ESP || p->l4_proto == IPPROTO_AH ||
+	     (p->flags & XFP_PKT_F_UDP_ESP))) {
+		__u32 spi = bpf_ntohl(p->spi);
+
+		*reason = xfp_spi_known(tab, h, spi) ? XFP_DROP_NO_WORKER :
+						       XFP_DROP_NO_SA;
+		xfp_trace_put(h->generation, 0, 0, 0, 0, XFP_VERDICT_DROP,
+			      *reason, XFP_TRACE_F_SPI, 0, spi);
+		return XFP_VERDICT_DROP;
+	}
+
+	if (p->l4_proto == IPPROTO_TCP)
+		new_conn = (p->tcp_flags & (XFP_TCP_SYN | XFP_TCP_ACK)) ==
+			   XFP_TCP_SYN;
+	else
+		new_conn = !(p->flags & XFP_PKT_F_LATER_FRAG) &&
+			   !xfp_icmp_error(p);
+	cache = !(xfp_cfg & XFP_CFG_NO_CACHE) &&
+		!(p->flags & XFP_PKT_F_FRAGMENT);
+	if (cache) {
+		xfp_flow_key_of(p, dir, h->generation, &fk);
+		cv = bpf_map_lookup_elem(&xfp_flows, &fk);
+		/* A cached TCP flow that never went through ALE does not
+		 * let a SYN skip it. */
+		if (cv && (cv->flags & XFP_FLOW_F_VALID) &&
+		    (!new_conn || p->l4_proto != IPPROTO_TCP ||
+		     (cv->flags & XFP_FLOW_F_ALE))) {
+			*reason = cv->reason;
+			xfp_trace_put(h->generation, 0, 0, cv->decision, 0,
+				      cv->verdict, cv->reason,
+				      XFP_TRACE_F_CACHE_HIT, 0, 0);
+			return cv->verdict;
+		}
+	}
+
+	kp = bpf_map_lookup_elem(&xfp_scratch, &zero);
+	if (!kp) {
+		*reason = XFP_DROP_INTERNAL;
+		return XFP_VERDICT_DROP;
+	}
+	xfp_key_build(p, dir, kp);
+	tl = dir == XFP_DIR_IN ? XFP_LAYER_INBOUND_TRANSPORT :
+				 XFP_LAYER_OUTBOUND_TRANSPORT;
+	al = dir == XFP_DIR_IN ? XFP_LAYER_ALE_AUTH_RECV_ACCEPT :
+				 XFP_LAYER_ALE_AUTH_CONNECT;
+	r = xfp_root(tab, tl, p->family, kp->kind, &root);
+	if (!r)
+		r = xfp_walk(tab, root, h->box_base, kp, &t);
+	if (r) {
+		*reason = r;
+		return XFP_VERDICT_DROP;
+	}
+	verdict = t.verdict;
+	*reason = t.reason;
+	tf = t.filter_id;
+	tdec = t.dec;
+	if (new_conn)
+		tflags |= XFP_TRACE_F_NEW_CONN;
+	if (verdict == XFP_VERDICT_PASS && new_conn) {
+		r = xfp_root(tab, al, p->family, kp->kind, &root);
+		if (!r)
+			r = xfp_walk(tab, root, h->box_base, kp, &a);
+		if (r) {
+			*reason = r;
+			return XFP_VERDICT_DROP;
+		}
+		verdict = a.verdict;
+		*reason = a.reason;
+		af = a.filter_id;
+		adec = a.dec;
+		tflags |= XFP_TRACE_F_ALE;
+	}
+	if (cache) {
+		fv.verdict = verdict;
+		fv.reason = *reason;
+		fv.flags = XFP_FLOW_F_VALID;
+		if ((tflags & XFP_TRACE_F_ALE) || t.verdict != XFP_VERDICT_PASS)
+			fv.flags |= XFP_FLOW_F_ALE;
+		fv.pad = 0;
+		fv.decision = adec ? adec : tdec;
+		bpf_map_update_elem(&xfp_flows, &fk, &fv, BPF_ANY);
+	}
+	xfp_trace_put(h->generation, tf, af, tdec, adec, verdict, *reason,
+		      tflags, kp->kind, 0);
+	return verdict;
+}
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfp_tc.bpf.c - TC egress program attached to every xfp device.
+ *
+ * Classifies every outgoing packet at outbound-transport and, for a new
+ * connection, at ale-auth-connect (bpf/lib/dp.h).  The verdict is pass
+ * (clear), block, or secure; secure traffic needs the crypto worker, which
+ * does not exist yet, so it is dropped as no-worker and never sent clear.
+ *
+ * One exit point: every return goes through `out:`, which counts the
+ * verdict and, for a drop, its reason.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "bpf/xfp_abi.h"
+#include "bpf/lib/ctx.h"
+#include "bpf/lib/maps.h"
+#include "bpf/lib/stats.h"
+#include "bpf/lib/parse.h"
+#include "bpf/lib/dp.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Headers we parse must be in the linear part of the skb. */
+#define XFP_TC_PULL 256
+
+SEC("tc")
+int xfp_tc_egress(struct __sk_buff *skb)
+{
+	__u32 len = skb->len, want = len < XFP_TC_PULL ? len : XFP_TC_PULL;
+	struct xfp_parsed p = {};
+	__u32 reason, verdict = XFP_VERDICT_PASS;
+	void *data, *data_end;
+
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want); /* on failure, parsing says why */
+	data = ctx_data(skb);
+	data_end = ctx_data_end(skb);
+
+	reason = xfp_parse_frame(data, data_end, &p);
+	if (reason) {
+		verdict = XFP_VERDICT_DROP;
+		goto out;
+	}
+	verdict = xfp_dp_packet(&p, XFP_DIR_OUT, &reason);
+out:
+	xfp_count_verdict(XFP_PROG_TC_EGRESS, verdict, reason, len);
+	return verdict == XFP_VERDICT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+}

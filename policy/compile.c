@@ -1,0 +1,1881 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * compile.c - policy IR to datapath table (see compile.h, docs/datapath.md).
+ *
+ * The classifier is a decision tree over an 8-dimensional key (local and
+ * remote address, local and remote port, protocol, ICMP type and code,
+ * local address type), one tree per (packet layer, family, packet kind).
+ * Its leaves hold the complete WFP decision, computed here, so the packet
+ * path is a walk of at most XFP_DP_DEPTH_MAX nodes followed by one record
+ * read, whatever the number of filters.
+ *
+ * Building a tree:
+ *  1. Every filter of the layer becomes one or more boxes: the cross product
+ *     of its conditions' OR-lists, each value turned into closed integer
+ *     intervals (NOT_EQUAL is two intervals).  Conditions that are constant
+ *     in the datapath are folded first: the interface (the table is per
+ *     device), the IPsec flags (clear text: none set) and the remote
+ *     identities (none).  A filter whose folded conditions are false, or
+ *     one of whose fields cannot occur in this family/kind, is left out.
+ *  2. In WFP every matching filter of a sublayer decides it (all our
+ *     actions return permit or block), so within a region R of key space a
+ *     sublayer is settled when the first box (in evaluation order) that
+ *     overlaps R covers R entirely; boxes after it can never matter in R.
+ *     When every sublayer is settled, R is a leaf.
+ *  3. Otherwise R is cut in two at a boundary of one of the boxes that
+ *     overlap R only partly and come before their sublayer's first covering
+ *     box.  The cut is the median of the distinct boundaries of the
+ *     dimension with the most of them (as HyperSplit does), so trees stay
+ *     shallow.  Lists are pruned at every level.
+ *  4. A leaf's decision is a function of the deciding filter of each
+ *     sublayer only.  It is computed by running the reference classifier
+ *     on a policy reduced to those filters (at most one per sublayer),
+ *     with a packet taken from the region, and cached per set of deciders.
+ *     The full arbitration (sublayer order, hard/soft, veto, callout
+ *     results, drop reasons) therefore comes from the oracle itself; the
+ *     compiler only has to get the geometry right, which the differential
+ *     tests check.  As a guard, the reduced run must name the same
+ *     deciders the tree found, or the compile fails.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "policy/compile.h"
+
+typedef unsigned __int128 u128;
+
+_Static_assert(XFP_DP_ATYPE_UNICAST == XFP_ADDR_TYPE_UNICAST &&
+		       XFP_DP_ATYPE_MULTICAST == XFP_ADDR_TYPE_MULTICAST &&
+		       XFP_DP_ATYPE_BROADCAST == XFP_ADDR_TYPE_BROADCAST,
+	       "the datapath derives the policy's address types");
+
+#define FOLD_MASK                                                      \
+	((1u << XFP_FIELD_INTERFACE) | (1u << XFP_FIELD_IPSEC_FLAGS) | \
+	 (1u << XFP_FIELD_REMOTE_MACHINE_ID) |                         \
+	 (1u << XFP_FIELD_REMOTE_USER_ID))
+
+/* ---- shared helpers ----------------------------------------------------- */
+
+bool dp_proto_has_ports(uint8_t proto)
+{
+	/* The oracle's explain tool and the parser agree on these four. */
+	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
+}
+
+bool dp_proto_is_icmp(uint8_t proto)
+{
+	return proto == 1 || proto == 58;
+}
+
+uint8_t dp_local_addr_type(int family, const uint8_t a[16])
+{
+	if (family == 4) {
+		const uint8_t *v4 = a + 12;
+
+		if ((v4[0] & 0xf0) == 0xe0)
+			return XFP_ADDR_TYPE_MULTICAST;
+		if (v4[0] == 255 && v4[1] == 255 && v4[2] == 255 &&
+		    v4[3] == 255)
+			return XFP_ADDR_TYPE_BROADCAST;
+		return XFP_ADDR_TYPE_UNICAST;
+	}
+	if (a[0] == 0xff)
+		return XFP_ADDR_TYPE_MULTICAST;
+	return XFP_ADDR_TYPE_UNICAST;
+}
+
+void dp_outcome(const struct xfp_decision *d, uint8_t *verdict, uint8_t *reason,
+		uint8_t *flags)
+{
+	uint8_t fl = 0;
+
+	if (d->matched)
+		fl |= XFP_DEC_F_MATCHED;
+	if (d->hard)
+		fl |= XFP_DEC_F_HARD;
+	if (d->secure)
+		fl |= XFP_DEC_F_SECURE;
+	if (d->clear_ok)
+		fl |= XFP_DEC_F_CLEAR_OK;
+	if (d->acquire)
+		fl |= XFP_DEC_F_ACQUIRE;
+	if (d->veto)
+		fl |= XFP_DEC_F_VETO;
+	if (flags)
+		*flags = fl;
+	if (d->action == XFP_ACTION_BLOCK) {
+		*verdict = XFP_VERDICT_DROP;
+		*reason = d->drop_reason != XFP_DROP_NONE ?
+				  (uint8_t)d->drop_reason :
+				  XFP_DROP_FILTER_BLOCK;
+	} else if (d->secure && !d->clear_ok) {
+		/* Must leave protected; the crypto worker does not exist yet,
+		 * so the packet is dropped, never sent in clear. */
+		*verdict = XFP_VERDICT_DROP;
+		*reason = XFP_DROP_NO_WORKER;
+	} else {
+		*verdict = XFP_VERDICT_PASS;
+		*reason = XFP_DROP_NONE;
+	}
+}
+
+void dp_pkt_to_ref(const struct dp_pkt *in, const struct dp_device *dev,
+		   struct xfp_pkt *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = in->family;
+	out->protocol = in->proto;
+	out->local = in->local;
+	out->remote = in->remote;
+	out->sa = -1;
+	out->local_addr_type = dp_local_addr_type(in->family, in->local.b);
+	if (!in->later_frag && dp_proto_has_ports(in->proto)) {
+		out->has |= XFP_PKT_HAS_PORTS;
+		out->local_port = in->local_port;
+		out->remote_port = in->remote_port;
+	}
+	if (!in->later_frag && dp_proto_is_icmp(in->proto)) {
+		out->has |= XFP_PKT_HAS_ICMP;
+		out->icmp_type = in->icmp_type;
+		out->icmp_code = in->icmp_code;
+	}
+	if (dev) {
+		out->has |= XFP_PKT_HAS_IFINDEX | XFP_PKT_HAS_IFNAME;
+		out->ifindex = dev->ifindex;
+		memcpy(out->ifname, dev->ifname, sizeof(out->ifname));
+	}
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+struct key {
+	u128 v[XFP_DIM__MAX];
+	int kind;
+};
+
+static u128 addr_val(int family, const struct xfp_addr *a)
+{
+	u128 v = 0;
+
+	for (int i = family == 4 ? 12 : 0; i < 16; i++)
+		v = (v << 8) | a->b[i];
+	return v;
+}
+
+static void addr_from(int family, u128 v, struct xfp_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == 4) {
+		a->b[10] = a->b[11] = 0xff;
+		for (int i = 15; i >= 12; i--, v >>= 8)
+			a->b[i] = (uint8_t)v;
+	} else {
+		for (int i = 15; i >= 0; i--, v >>= 8)
+			a->b[i] = (uint8_t)v;
+	}
+}
+
+static void key_of(const struct dp_pkt *p, struct key *k)
+{
+	bool ports = !p->later_frag && dp_proto_has_ports(p->proto);
+	bool icmp = !p->later_frag && dp_proto_is_icmp(p->proto);
+
+	k->v[XFP_DIM_LADDR] = addr_val(p->family, &p->local);
+	k->v[XFP_DIM_RADDR] = addr_val(p->family, &p->remote);
+	k->v[XFP_DIM_LPORT] = ports ? p->local_port : XFP_DIM_ABSENT_PORT;
+	k->v[XFP_DIM_RPORT] = ports ? p->remote_port : XFP_DIM_ABSENT_PORT;
+	k->v[XFP_DIM_PROTO] = p->proto;
+	k->v[XFP_DIM_ITYPE] = icmp ? p->icmp_type : XFP_DIM_ABSENT_ICMP;
+	k->v[XFP_DIM_ICODE] = icmp ? p->icmp_code : XFP_DIM_ABSENT_ICMP;
+	k->v[XFP_DIM_ATYPE] = dp_local_addr_type(p->family, p->local.b);
+	k->kind = ports ? XFP_KIND_PORTS :
+		  icmp	? XFP_KIND_ICMP :
+			  XFP_KIND_OTHER;
+}
+
+/* Run-time arbitration of a bucket, as classify.c merges sublayers. */
+struct merge {
+	bool have;
+	uint8_t flags, reason, sublayer;
+	uint64_t fid;
+};
+
+static void merge_box(struct merge *m, const struct xfp_dp_box_d *d)
+{
+	bool r_block = d->flags & XFP_BOX_F_BLOCK;
+	bool w_block = m->flags & XFP_BOX_F_BLOCK;
+	bool w_hard = m->flags & XFP_BOX_F_HARD;
+	bool take = false;
+
+	if (!m->have)
+		take = true;
+	else if (w_block && w_hard)
+		take = false; /* hard block is final */
+	else if (!w_block && w_hard) {
+		if (r_block && (d->flags & XFP_BOX_F_CALLOUT)) {
+			take = true; /* veto */
+		}
+	} else if (r_block)
+		take = !w_block || (d->flags & XFP_BOX_F_HARD);
+	else
+		take = w_block || (d->flags & XFP_BOX_F_HARD);
+	if (!take)
+		return;
+	if (m->have && !w_block && w_hard)
+		m->flags = d->flags | XFP_BOX_F_HARD;
+	else
+		m->flags = d->flags;
+	m->have = true;
+	m->reason = d->drop_reason;
+	m->fid = d->filter_id;
+	m->sublayer = d->sublayer;
+}
+
+static void merge_outcome(const struct merge *m, struct xfp_dp_decision *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = XFP_REC_DECISION;
+	o->sublayer = 0xff;
+	o->filter_index = UINT32_MAX;
+	if (!m->have) {
+		o->verdict = XFP_VERDICT_PASS;
+		o->action = XFP_ACTION_PERMIT;
+		return;
+	}
+	o->flags = XFP_DEC_F_MATCHED;
+	o->filter_id = m->fid;
+	o->sublayer = m->sublayer;
+	if (m->flags & XFP_BOX_F_HARD)
+		o->flags |= XFP_DEC_F_HARD;
+	if (m->flags & XFP_BOX_F_BLOCK) {
+		o->action = XFP_ACTION_BLOCK;
+		o->verdict = XFP_VERDICT_DROP;
+		o->reason = m->reason ? m->reason : XFP_DROP_FILTER_BLOCK;
+		return;
+	}
+	o->action = XFP_ACTION_PERMIT;
+	if (m->flags & XFP_BOX_F_SECURE)
+		o->flags |= XFP_DEC_F_SECURE;
+	if (m->flags & XFP_BOX_F_CLEAR_OK)
+		o->flags |= XFP_DEC_F_CLEAR_OK;
+	if ((m->flags & XFP_BOX_F_SECURE) && !(m->flags & XFP_BOX_F_CLEAR_OK)) {
+		o->verdict = XFP_VERDICT_DROP;
+		o->reason = XFP_DROP_NO_WORKER;
+	} else {
+		o->verdict = XFP_VERDICT_PASS;
+	}
+}
+
+static bool in128(u128 v, uint64_t lh, uint64_t ll, uint64_t hh, uint64_t hl)
+{
+	u128 lo = ((u128)lh << 64) | ll, hi = ((u128)hh << 64) | hl;
+
+	return v >= lo && v <= hi;
+}
+
+static int bucket_eval(const struct xfp_dp_rec *recs, uint32_t n,
+		       const struct xfp_dp_node *nd, const struct key *k,
+		       struct xfp_dp_decision *out)
+{
+	const struct xfp_dp_header *h = (const void *)&recs[0];
+	struct merge m = { 0 };
+	int decided = -1;
+
+	if (nd->dim > XFP_DP_BUCKET_MAX)
+		return -EBADMSG;
+	for (unsigned i = 0; i < nd->dim; i++) {
+		uint32_t li = nd->left + i / 8, bi, base;
+		const struct xfp_dp_box_a *a, *b;
+		const struct xfp_dp_box_c *cc;
+		const struct xfp_dp_box_d *d;
+
+		if (li >= n)
+			return -EBADMSG;
+		bi = ((const uint32_t *)&recs[li])[i % 8];
+		base = h->box_base + 4 * bi;
+		if (base + 3 >= n)
+			return -EBADMSG;
+		a = (const void *)&recs[base];
+		b = (const void *)&recs[base + 1];
+		cc = (const void *)&recs[base + 2];
+		d = (const void *)&recs[base + 3];
+		if (d->slpos == decided)
+			continue;
+		if (!in128(k->v[XFP_DIM_LADDR], a->lo_hi, a->lo_lo, a->hi_hi,
+			   a->hi_lo) ||
+		    !in128(k->v[XFP_DIM_RADDR], b->lo_hi, b->lo_lo, b->hi_hi,
+			   b->hi_lo) ||
+		    k->v[XFP_DIM_LPORT] < cc->lport_lo ||
+		    k->v[XFP_DIM_LPORT] > cc->lport_hi ||
+		    k->v[XFP_DIM_RPORT] < cc->rport_lo ||
+		    k->v[XFP_DIM_RPORT] > cc->rport_hi ||
+		    k->v[XFP_DIM_PROTO] < cc->proto_lo ||
+		    k->v[XFP_DIM_PROTO] > cc->proto_hi ||
+		    k->v[XFP_DIM_ITYPE] < cc->itype_lo ||
+		    k->v[XFP_DIM_ITYPE] > cc->itype_hi ||
+		    k->v[XFP_DIM_ICODE] < d->icode_lo ||
+		    k->v[XFP_DIM_ICODE] > d->icode_hi ||
+		    k->v[XFP_DIM_ATYPE] < d->atype_lo ||
+		    k->v[XFP_DIM_ATYPE] > d->atype_hi)
+			continue;
+		decided = d->slpos;
+		merge_box(&m, d);
+	}
+	merge_outcome(&m, out);
+	return 0;
+}
+
+int dp_recs_lookup(const struct xfp_dp_rec *recs, uint32_t n,
+		   enum xfp_layer layer, const struct dp_pkt *pkt,
+		   struct xfp_dp_decision *out, unsigned *depth)
+{
+	const struct xfp_dp_roots *roots;
+	const struct xfp_dp_node *nd;
+	struct key k;
+	uint32_t idx, slot;
+
+	if (n < XFP_DP_HDR_RECS || (unsigned)layer >= XFP_DP_LAYERS)
+		return -EBADMSG;
+	key_of(pkt, &k);
+	slot = XFP_DP_ROOT(layer, pkt->family == 6, k.kind);
+	roots = (const void *)&recs[1 + slot / 8];
+	idx = roots->root[slot % 8];
+	for (unsigned i = 0; i < XFP_DP_DEPTH_MAX; i++) {
+		if (idx >= n)
+			return -EBADMSG;
+		nd = (const void *)&recs[idx];
+		if (depth)
+			*depth = i;
+		if (nd->kind == XFP_REC_LEAF) {
+			if (nd->right >= n ||
+			    ((const struct xfp_dp_decision *)&recs[nd->right])
+					    ->kind != XFP_REC_DECISION)
+				return -EBADMSG;
+			memcpy(out, &recs[nd->right], sizeof(*out));
+			return 0;
+		}
+		if (nd->kind == XFP_REC_BUCKET)
+			return bucket_eval(recs, n, nd, &k, out);
+		if (nd->dim >= XFP_DIM__MAX)
+			return -EBADMSG;
+		if (nd->kind == XFP_REC_HASH) {
+			uint64_t hi = (uint64_t)(k.v[nd->dim] >> 64);
+			uint64_t lo = (uint64_t)k.v[nd->dim];
+			uint64_t h = xfp_dp_hash(hi, lo);
+			uint32_t next = nd->right;
+
+			for (unsigned j = 0; j < XFP_DP_HASH_PROBES; j++) {
+				uint32_t si = nd->left +
+					      (uint32_t)((h + j) & nd->pad2);
+				const struct xfp_dp_slot *sl;
+
+				if (si >= n)
+					return -EBADMSG;
+				sl = (const void *)&recs[si];
+				if (!sl->used)
+					break;
+				if (sl->key_hi == hi && sl->key_lo == lo) {
+					next = sl->child;
+					break;
+				}
+			}
+			idx = next;
+			continue;
+		}
+		if (nd->kind != XFP_REC_NODE)
+			return -EBADMSG;
+		u128 thr = ((u128)nd->thr_hi << 64) | nd->thr_lo;
+		idx = k.v[nd->dim] >= thr ? nd->right : nd->left;
+	}
+	return -EBADMSG;
+}
+
+int dp_table_lookup(const struct dp_table *t, enum xfp_layer layer,
+		    const struct dp_pkt *pkt, struct xfp_dp_decision *out,
+		    unsigned *depth)
+{
+	return dp_recs_lookup(t->recs, t->n, layer, pkt, out, depth);
+}
+
+/* ---- the compiler ------------------------------------------------------- */
+
+struct ival {
+	u128 lo, hi;
+};
+
+struct ilist {
+	unsigned n, cap;
+	struct ival *v;
+};
+
+struct box {
+	u128 lo[XFP_DIM__MAX], hi[XFP_DIM__MAX];
+	uint32_t fidx; /* index into p->filters */
+	uint16_t slpos; /* position of its sublayer in evaluation order */
+};
+
+struct cc {
+	const struct xfp_policy *p;
+	/* A shallow copy of p whose filter array the oracle calls replace
+	 * with a reduced one (copied once, not per call). */
+	struct xfp_policy q;
+	const struct dp_device *dev;
+	char *err;
+	size_t errlen;
+	int sl_pos[XFP_SUBLAYERS_MAX]; /* sublayer index -> position */
+	int sl_order[XFP_SUBLAYERS_MAX];
+	unsigned n_sl;
+	/* output */
+	struct xfp_dp_node *nodes;
+	uint32_t n_nodes, cap_nodes;
+	struct xfp_dp_decision *decs;
+	uint32_t n_decs, cap_decs;
+	unsigned max_depth;
+	/* decision cache: deciders (per sublayer, -1 none) -> decision */
+	struct dcache {
+		uint64_t hash;
+		int32_t *set; /* n_sl entries */
+		uint32_t dec;
+	} * dc;
+	uint32_t dc_cap, dc_n;
+	/* buckets (leaves checked box by box at run time) */
+	unsigned bucket_max;
+	uint32_t node_budget;
+	uint32_t n_buckets;
+	struct xfp_dp_rec *gbox; /* 4 records per emitted box */
+	uint32_t n_gbox, cap_gbox;
+	int32_t *box_g; /* per tree: box -> emitted box number or -1 */
+	uint32_t *lists; /* bucket lists, each padded to 8 entries */
+	uint32_t n_lists, cap_lists;
+	struct xfp_dp_slot *slots; /* hash-node slots */
+	uint32_t n_slots, cap_slots;
+	uint32_t n_hash;
+	struct fres {
+		bool have;
+		uint8_t flags, drop_reason;
+	} * fres; /* per filter: what it returns in the datapath */
+	/* build state */
+	struct box *boxes;
+	uint32_t n_boxes, cap_boxes;
+	uint32_t n_compiled;
+	bool *compiled;
+	int layer, family, kind;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct cc *c,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err && c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int il_add(struct ilist *l, u128 lo, u128 hi)
+{
+	if (lo > hi)
+		return 0;
+	if (l->n == l->cap) {
+		unsigned nc = l->cap ? l->cap * 2 : 8;
+		struct ival *v = realloc(l->v, nc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = nc;
+	}
+	l->v[l->n].lo = lo;
+	l->v[l->n].hi = hi;
+	l->n++;
+	return 0;
+}
+
+static int ival_cmp(const void *a, const void *b)
+{
+	const struct ival *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sort and merge overlapping or adjacent intervals. */
+static void il_norm(struct ilist *l)
+{
+	unsigned o = 0;
+
+	if (l->n < 2)
+		return;
+	qsort(l->v, l->n, sizeof(*l->v), ival_cmp);
+	for (unsigned i = 1; i < l->n; i++) {
+		if (l->v[i].lo <= l->v[o].hi + 1 || l->v[o].hi == (u128)-1) {
+			if (l->v[i].hi > l->v[o].hi)
+				l->v[o].hi = l->v[i].hi;
+		} else {
+			l->v[++o] = l->v[i];
+		}
+	}
+	l->n = o + 1;
+}
+
+/* Values of one numeric condition value within [dlo, dhi], as the oracle's
+ * val_num_match() accepts them. */
+static int num_ivals(const struct xfp_cond_val *v, u128 dlo, u128 dhi,
+		     struct ilist *l)
+{
+	switch (v->match) {
+	case XFP_MATCH_EQUAL:
+	case XFP_MATCH_RANGE:
+	case XFP_MATCH_PREFIX: {
+		u128 lo = v->lo, hi = v->hi;
+
+		if (lo < dlo)
+			lo = dlo;
+		if (hi > dhi)
+			hi = dhi;
+		return il_add(l, lo, hi);
+	}
+	case XFP_MATCH_NOT_EQUAL: {
+		u128 x = v->lo;
+		int r = 0;
+
+		if (x < dlo || x > dhi)
+			return il_add(l, dlo, dhi);
+		if (x > dlo)
+			r = il_add(l, dlo, x - 1);
+		if (!r && x < dhi)
+			r = il_add(l, x + 1, dhi);
+		return r;
+	}
+	case XFP_MATCH_FLAGS_ALL_SET:
+	case XFP_MATCH_FLAGS_ANY_SET:
+	case XFP_MATCH_FLAGS_NONE_SET:
+		for (uint64_t x = (uint64_t)dlo; x <= (uint64_t)dhi; x++) {
+			bool ok = v->match == XFP_MATCH_FLAGS_ALL_SET ?
+					  (x & v->lo) == v->lo :
+				  v->match == XFP_MATCH_FLAGS_ANY_SET ?
+					  (x & v->lo) != 0 :
+					  (x & v->lo) == 0;
+			if (ok && il_add(l, x, x) < 0)
+				return -ENOMEM;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The intervals of one field of filter f for the current family/kind.
+ * Returns 0 with l->n == 0 when the field can never match here.
+ */
+static int field_ivals(struct cc *c, const struct xfp_filter *f, int field,
+		       struct ilist *l)
+{
+	const struct xfp_cond *cd = &f->conds[field];
+	u128 amax = c->family == 4 ? (u128)0xffffffffu : ~(u128)0;
+	int r = 0;
+
+	l->n = 0;
+	for (unsigned i = 0; i < cd->n && r == 0; i++) {
+		const struct xfp_cond_val *v = &cd->v[i];
+
+		switch (field) {
+		case XFP_FIELD_LOCAL_ADDR:
+		case XFP_FIELD_REMOTE_ADDR: {
+			u128 lo, hi;
+
+			if (v->family != c->family)
+				break;
+			lo = addr_val(c->family, &v->addr_lo);
+			hi = addr_val(c->family, &v->addr_hi);
+			if (v->match == XFP_MATCH_NOT_EQUAL) {
+				if (lo > 0)
+					r = il_add(l, 0, lo - 1);
+				if (!r && lo < amax)
+					r = il_add(l, lo + 1, amax);
+			} else {
+				r = il_add(l, lo, hi);
+			}
+			break;
+		}
+		case XFP_FIELD_LOCAL_PORT:
+		case XFP_FIELD_REMOTE_PORT:
+			if (c->kind == XFP_KIND_PORTS)
+				r = num_ivals(v, 0, 65535, l);
+			break;
+		case XFP_FIELD_ICMP_TYPE:
+		case XFP_FIELD_ICMP_CODE:
+			if (c->kind == XFP_KIND_ICMP)
+				r = num_ivals(v, 0, 255, l);
+			break;
+		case XFP_FIELD_PROTOCOL:
+			r = num_ivals(v, 0, 255, l);
+			break;
+		case XFP_FIELD_LOCAL_ADDR_TYPE:
+			r = num_ivals(v, 1, 255, l);
+			break;
+		default:
+			return fail(c, "internal: field %d is not compiled",
+				    field);
+		}
+	}
+	if (r)
+		return fail(c, "out of memory");
+	il_norm(l);
+	return 0;
+}
+
+static const int field_dim[XFP_FIELD__MAX] = {
+	[XFP_FIELD_LOCAL_ADDR] = XFP_DIM_LADDR,
+	[XFP_FIELD_REMOTE_ADDR] = XFP_DIM_RADDR,
+	[XFP_FIELD_LOCAL_PORT] = XFP_DIM_LPORT,
+	[XFP_FIELD_REMOTE_PORT] = XFP_DIM_RPORT,
+	[XFP_FIELD_PROTOCOL] = XFP_DIM_PROTO,
+	[XFP_FIELD_ICMP_TYPE] = XFP_DIM_ITYPE,
+	[XFP_FIELD_ICMP_CODE] = XFP_DIM_ICODE,
+	[XFP_FIELD_LOCAL_ADDR_TYPE] = XFP_DIM_ATYPE,
+	[XFP_FIELD_INTERFACE] = -1,
+	[XFP_FIELD_IPSEC_FLAGS] = -1,
+	[XFP_FIELD_REMOTE_MACHINE_ID] = -1,
+	[XFP_FIELD_REMOTE_USER_ID] = -1,
+};
+
+/* The whole key space of the current tree. */
+static void space(const struct cc *c, u128 *lo, u128 *hi)
+{
+	for (int d = 0; d < XFP_DIM__MAX; d++)
+		lo[d] = 0;
+	hi[XFP_DIM_LADDR] = hi[XFP_DIM_RADDR] =
+		c->family == 4 ? (u128)0xffffffffu : ~(u128)0;
+	hi[XFP_DIM_PROTO] = 255;
+	lo[XFP_DIM_ATYPE] = 1;
+	hi[XFP_DIM_ATYPE] = 255;
+	if (c->kind == XFP_KIND_PORTS) {
+		hi[XFP_DIM_LPORT] = hi[XFP_DIM_RPORT] = 65535;
+	} else {
+		lo[XFP_DIM_LPORT] = hi[XFP_DIM_LPORT] = XFP_DIM_ABSENT_PORT;
+		lo[XFP_DIM_RPORT] = hi[XFP_DIM_RPORT] = XFP_DIM_ABSENT_PORT;
+	}
+	if (c->kind == XFP_KIND_ICMP) {
+		hi[XFP_DIM_ITYPE] = hi[XFP_DIM_ICODE] = 255;
+	} else {
+		lo[XFP_DIM_ITYPE] = hi[XFP_DIM_ITYPE] = XFP_DIM_ABSENT_ICMP;
+		lo[XFP_DIM_ICODE] = hi[XFP_DIM_ICODE] = XFP_DIM_ABSENT_ICMP;
+	}
+}
+
+/* Are the folded conditions (interface, IPsec flags, identities) true for
+ * clear-text traffic on this device?  Asked of the oracle itself. */
+static bool folded_true(struct cc *c, const struct xfp_filter *f)
+{
+	struct xfp_filter g;
+	struct xfp_pkt pkt;
+	struct dp_pkt dp;
+
+	if (!(f->cond_mask & FOLD_MASK))
+		return true;
+	g = *f;
+	g.cond_mask &= FOLD_MASK;
+	g.family = XFP_FAMILY_INET;
+	memset(&dp, 0, sizeof(dp));
+	dp.family = (uint8_t)c->family;
+	dp_pkt_to_ref(&dp, c->dev, &pkt);
+	return xfp_filter_matches(c->p, &g, &pkt);
+}
+
+static int push_box(struct cc *c, const struct box *b)
+{
+	if (c->n_boxes == c->cap_boxes) {
+		uint32_t nc = c->cap_boxes ? c->cap_boxes * 2 : 256;
+		struct box *v = realloc(c->boxes, (size_t)nc * sizeof(*v));
+
+		if (!v)
+			return fail(c, "out of memory");
+		c->boxes = v;
+		c->cap_boxes = nc;
+	}
+	c->boxes[c->n_boxes++] = *b;
+	return 0;
+}
+
+/* All boxes of the current (layer, family, kind), in evaluation order. */
+static int make_boxes(struct cc *c)
+{
+	const struct xfp_policy *p = c->p;
+	struct ilist il[XFP_FIELD__MAX];
+	int r = 0;
+
+	memset(il, 0, sizeof(il));
+	c->n_boxes = 0;
+	for (unsigned s = 0; s < c->n_sl && !r; s++) {
+		for (uint32_t i = 0; i < p->n_filters && !r; i++) {
+			const struct xfp_filter *f = &p->filters[i];
+			int fields[XFP_FIELD__MAX], nf = 0, idx[XFP_FIELD__MAX];
+			uint64_t count = 1;
+			bool empty = false;
+			struct box b;
+
+			if ((int)f->layer != c->layer ||
+			    f->sublayer != c->sl_order[s])
+				continue;
+			if ((f->family == XFP_FAMILY_IP && c->family != 4) ||
+			    (f->family == XFP_FAMILY_IP6 && c->family != 6))
+				continue;
+			if (!folded_true(c, f))
+				continue;
+			for (int fld = 0; fld < XFP_FIELD__MAX; fld++) {
+				if (!(f->cond_mask & (1u << fld)) ||
+				    field_dim[fld] < 0)
+					continue;
+				r = field_ivals(c, f, fld, &il[fld]);
+				if (r)
+					break;
+				if (!il[fld].n) {
+					empty = true;
+					break;
+				}
+				fields[nf++] = fld;
+				count *= il[fld].n;
+			}
+			if (r)
+				break;
+			if (empty)
+				continue;
+			if (count > DP_MAX_BOXES_PER_FILTER) {
+				r = fail(c,
+					 "filter '%s' expands to %llu boxes "
+					 "(limit %u): too many OR-values",
+					 f->name, (unsigned long long)count,
+					 DP_MAX_BOXES_PER_FILTER);
+				break;
+			}
+			c->compiled[i] = true;
+			space(c, b.lo, b.hi);
+			b.fidx = i;
+			b.slpos = (uint16_t)s;
+			memset(idx, 0, sizeof(idx));
+			for (;;) {
+				int k;
+
+				for (k = 0; k < nf; k++) {
+					int d = field_dim[fields[k]];
+					const struct ival *v =
+						&il[fields[k]].v[idx[k]];
+
+					b.lo[d] = v->lo;
+					b.hi[d] = v->hi;
+				}
+				r = push_box(c, &b);
+				if (r)
+					break;
+				for (k = 0; k < nf; k++) {
+					if (++idx[k] < (int)il[fields[k]].n)
+						break;
+					idx[k] = 0;
+				}
+				if (k == nf)
+					break;
+			}
+		}
+	}
+	for (int i = 0; i < XFP_FIELD__MAX; i++)
+		free(il[i].v);
+	return r;
+}
+
+static uint32_t new_node(struct cc *c)
+{
+	if (c->n_nodes == c->cap_nodes) {
+		uint32_t nc = c->cap_nodes ? c->cap_nodes * 2 : 1024;
+		struct xfp_dp_node *v;
+
+		if (nc > DP_MAX_RECS)
+			return UINT32_MAX;
+		v = realloc(c->nodes, (size_t)nc * sizeof(*v));
+		if (!v)
+			return UINT32_MAX;
+		c->nodes = v;
+		c->cap_nodes = nc;
+	}
+	memset(&c->nodes[c->n_nodes], 0, sizeof(c->nodes[0]));
+	return c->n_nodes++;
+}
+
+static uint64_t set_hash(const int32_t *set, unsigned n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (unsigned i = 0; i < n; i++) {
+		h ^= (uint32_t)set[i];
+		h *= 1099511628211ull;
+	}
+	return h ? h : 1;
+}
+
+/* An oracle packet at point `at` of the current tree's key space. */
+static void rep_pkt(const struct cc *c, const u128 *at, struct xfp_pkt *pkt)
+{
+	struct dp_pkt dp;
+
+	memset(&dp, 0, sizeof(dp));
+	dp.family = (uint8_t)c->family;
+	addr_from(c->family, at[XFP_DIM_LADDR], &dp.local);
+	addr_from(c->family, at[XFP_DIM_RADDR], &dp.remote);
+	dp.proto = (uint8_t)at[XFP_DIM_PROTO];
+	dp_pkt_to_ref(&dp, c->dev, pkt);
+	/* The region's own values, not what the protocol would imply. */
+	pkt->has &= ~(uint32_t)(XFP_PKT_HAS_PORTS | XFP_PKT_HAS_ICMP);
+	if (c->kind == XFP_KIND_PORTS) {
+		pkt->has |= XFP_PKT_HAS_PORTS;
+		pkt->local_port = (uint16_t)at[XFP_DIM_LPORT];
+		pkt->remote_port = (uint16_t)at[XFP_DIM_RPORT];
+	} else if (c->kind == XFP_KIND_ICMP) {
+		pkt->has |= XFP_PKT_HAS_ICMP;
+		pkt->icmp_type = (uint8_t)at[XFP_DIM_ITYPE];
+		pkt->icmp_code = (uint8_t)at[XFP_DIM_ICODE];
+	}
+	pkt->local_addr_type = (uint8_t)at[XFP_DIM_ATYPE];
+}
+
+/*
+ * What filter b->fidx returns in the datapath (for buckets, whose
+ * sublayers are merged at run time): asked of the oracle on a policy
+ * holding that filter only, with a packet inside the box.
+ */
+static int filter_result(struct cc *c, const struct box *b)
+{
+	const struct xfp_filter *f = &c->p->filters[b->fidx];
+	struct fres *fr = &c->fres[b->fidx];
+	struct xfp_policy *q = &c->q;
+	struct xfp_decision d;
+	struct xfp_pkt pkt;
+
+	if (fr->have)
+		return 0;
+	q->filters = (struct xfp_filter *)f;
+	q->n_filters = 1;
+	rep_pkt(c, b->lo, &pkt);
+	if (xfp_ref_classify(q, (enum xfp_layer)c->layer, &pkt, &d) ||
+	    d.filter_id != f->id)
+		return fail(c,
+			    "internal: compiler and reference disagree on "
+			    "filter '%s' alone",
+			    f->name);
+	fr->flags = 0;
+	if (d.action == XFP_ACTION_BLOCK)
+		fr->flags |= XFP_BOX_F_BLOCK;
+	if (d.hard)
+		fr->flags |= XFP_BOX_F_HARD;
+	if (f->action != XFP_ACTION_PERMIT && f->action != XFP_ACTION_BLOCK)
+		fr->flags |= XFP_BOX_F_CALLOUT;
+	if (d.secure)
+		fr->flags |= XFP_BOX_F_SECURE;
+	if (d.clear_ok)
+		fr->flags |= XFP_BOX_F_CLEAR_OK;
+	if (d.acquire)
+		fr->flags |= XFP_BOX_F_ACQUIRE;
+	fr->drop_reason = (uint8_t)d.drop_reason;
+	fr->have = true;
+	return 0;
+}
+
+static void u128_split(u128 v, __u64 *hi, __u64 *lo)
+{
+	*hi = (__u64)(v >> 64);
+	*lo = (__u64)v;
+}
+
+/* Number of box i of the current tree in the emitted box area. */
+static int emit_box(struct cc *c, uint32_t i, uint32_t *out)
+{
+	const struct box *b = &c->boxes[i];
+	struct xfp_dp_box_a *a, *r;
+	struct xfp_dp_box_c *x;
+	struct xfp_dp_box_d *d;
+	int err;
+
+	if (c->box_g[i] >= 0) {
+		*out = (uint32_t)c->box_g[i];
+		return 0;
+	}
+	err = filter_result(c, b);
+	if (err)
+		return err;
+	if (c->n_gbox + 4 > c->cap_gbox) {
+		uint32_t nc = c->cap_gbox ? c->cap_gbox * 2 : 256;
+		struct xfp_dp_rec *v =
+			realloc(c->gbox, (size_t)nc * sizeof(*v));
+
+		if (!v)
+			return fail(c, "out of memory");
+		c->gbox = v;
+		c->cap_gbox = nc;
+	}
+	memset(&c->gbox[c->n_gbox], 0, 4 * sizeof(*c->gbox));
+	a = (void *)&c->gbox[c->n_gbox];
+	r = (void *)&c->gbox[c->n_gbox + 1];
+	x = (void *)&c->gbox[c->n_gbox + 2];
+	d = (void *)&c->gbox[c->n_gbox + 3];
+	u128_split(b->lo[XFP_DIM_LADDR], &a->lo_hi, &a->lo_lo);
+	u128_split(b->hi[XFP_DIM_LADDR], &a->hi_hi, &a->hi_lo);
+	u128_split(b->lo[XFP_DIM_RADDR], &r->lo_hi, &r->lo_lo);
+	u128_split(b->hi[XFP_DIM_RADDR], &r->hi_hi, &r->hi_lo);
+	x->lport_lo = (uint32_t)b->lo[XFP_DIM_LPORT];
+	x->lport_hi = (uint32_t)b->hi[XFP_DIM_LPORT];
+	x->rport_lo = (uint32_t)b->lo[XFP_DIM_RPORT];
+	x->rport_hi = (uint32_t)b->hi[XFP_DIM_RPORT];
+	x->proto_lo = (uint32_t)b->lo[XFP_DIM_PROTO];
+	x->proto_hi = (uint32_t)b->hi[XFP_DIM_PROTO];
+	x->itype_lo = (uint32_t)b->lo[XFP_DIM_ITYPE];
+	x->itype_hi = (uint32_t)b->hi[XFP_DIM_ITYPE];
+	d->icode_lo = (uint32_t)b->lo[XFP_DIM_ICODE];
+	d->icode_hi = (uint32_t)b->hi[XFP_DIM_ICODE];
+	d->atype_lo = (uint32_t)b->lo[XFP_DIM_ATYPE];
+	d->atype_hi = (uint32_t)b->hi[XFP_DIM_ATYPE];
+	d->filter_id = c->p->filters[b->fidx].id;
+	d->flags = c->fres[b->fidx].flags;
+	d->drop_reason = c->fres[b->fidx].drop_reason;
+	d->slpos = (uint8_t)b->slpos;
+	d->sublayer = (uint8_t)c->p->filters[b->fidx].sublayer;
+	*out = c->n_gbox / 4;
+	c->box_g[i] = (int32_t)*out;
+	c->n_gbox += 4;
+	return 0;
+}
+
+/* Make node `node` a bucket over the (pruned) box list. */
+static int make_bucket(struct cc *c, uint32_t node, const uint32_t *list,
+		       uint32_t n)
+{
+	uint32_t need = (n + 7) / 8 * 8;
+	struct xfp_dp_node *nd;
+	int err;
+
+	if (c->n_lists + need > c->cap_lists) {
+		uint32_t nc = c->cap_lists ? c->cap_lists * 2 : 1024;
+		uint32_t *v;
+
+		while (nc < c->n_lists + need)
+			nc *= 2;
+		v = realloc(c->lists, (size_t)nc * sizeof(*v));
+		if (!v)
+			return fail(c, "out of memory");
+		c->lists = v;
+		c->cap_lists = nc;
+	}
+	memset(&c->lists[c->n_lists], 0, need * sizeof(*c->lists));
+	for (uint32_t i = 0; i < n; i++) {
+		err = emit_box(c, list[i], &c->lists[c->n_lists + i]);
+		if (err)
+			return err;
+	}
+	nd = &c->nodes[node];
+	nd->kind = XFP_REC_BUCKET;
+	nd->dim = (uint8_t)n;
+	nd->left = c->n_lists / 8; /* list record, fixed up later */
+	c->n_lists += need;
+	c->n_buckets++;
+	return 0;
+}
+
+/* The decision for a leaf whose sublayers are decided by `set`. */
+static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
+			 uint32_t *out)
+{
+	const struct xfp_policy *p = c->p;
+	uint64_t h = set_hash(set, c->n_sl);
+	struct xfp_filter sub[XFP_SUBLAYERS_MAX];
+	struct xfp_policy *q = &c->q;
+	struct xfp_decision d;
+	struct xfp_pkt pkt;
+	struct xfp_dp_decision *rec;
+	unsigned nsub = 0, slot;
+	uint8_t fl;
+
+	if (c->dc_n * 2 >= c->dc_cap) {
+		uint32_t nc = c->dc_cap ? c->dc_cap * 2 : 1024;
+		struct dcache *v = calloc(nc, sizeof(*v));
+
+		if (!v)
+			return fail(c, "out of memory");
+		for (uint32_t i = 0; i < c->dc_cap; i++) {
+			if (!c->dc[i].hash)
+				continue;
+			slot = (unsigned)(c->dc[i].hash % nc);
+			while (v[slot].hash)
+				slot = (slot + 1) % nc;
+			v[slot] = c->dc[i];
+		}
+		free(c->dc);
+		c->dc = v;
+		c->dc_cap = nc;
+	}
+	slot = (unsigned)(h % c->dc_cap);
+	while (c->dc[slot].hash) {
+		if (c->dc[slot].hash == h &&
+		    !memcmp(c->dc[slot].set, set, c->n_sl * sizeof(*set))) {
+			*out = c->dc[slot].dec;
+			return 0;
+		}
+		slot = (slot + 1) % c->dc_cap;
+	}
+
+	/* Reduced policy: the deciders only, in evaluation order. */
+	for (unsigned s = 0; s < c->n_sl; s++)
+		if (set[s] >= 0)
+			sub[nsub++] = p->filters[set[s]];
+	q->filters = sub;
+	q->n_filters = nsub;
+
+	rep_pkt(c, at, &pkt);
+	if (xfp_ref_classify(q, (enum xfp_layer)c->layer, &pkt, &d))
+		return fail(c, "internal: reference classifier refused a "
+			       "reduced policy");
+	/* Guard: the reduced run must see exactly our deciders. */
+	for (unsigned k = 0; k < d.n_sublayers; k++) {
+		int s = c->sl_pos[d.sub[k].sublayer];
+		uint64_t want = set[s] >= 0 ? p->filters[set[s]].id : 0;
+
+		if (d.sub[k].filter_id != want)
+			return fail(c,
+				    "internal: compiler and reference disagree "
+				    "in sublayer '%s' (filter %llu vs %llu)",
+				    p->sublayers[d.sub[k].sublayer].name,
+				    (unsigned long long)want,
+				    (unsigned long long)d.sub[k].filter_id);
+	}
+
+	if (c->n_decs == c->cap_decs) {
+		uint32_t nc = c->cap_decs ? c->cap_decs * 2 : 64;
+		struct xfp_dp_decision *v =
+			realloc(c->decs, (size_t)nc * sizeof(*v));
+
+		if (!v)
+			return fail(c, "out of memory");
+		c->decs = v;
+		c->cap_decs = nc;
+	}
+	rec = &c->decs[c->n_decs];
+	memset(rec, 0, sizeof(*rec));
+	rec->kind = XFP_REC_DECISION;
+	dp_outcome(&d, &rec->verdict, &rec->reason, &fl);
+	rec->flags = fl;
+	rec->action = (uint8_t)d.action;
+	rec->sublayer = d.sublayer >= 0 ? (uint8_t)d.sublayer : 0xff;
+	rec->filter_id = d.filter_id;
+	rec->filter_index = UINT32_MAX;
+	if (d.filter_id)
+		for (unsigned s = 0; s < c->n_sl; s++)
+			if (set[s] >= 0 && p->filters[set[s]].id == d.filter_id)
+				rec->filter_index = (uint32_t)set[s];
+	*out = c->n_decs++;
+
+	c->dc[slot].hash = h;
+	c->dc[slot].set = malloc(c->n_sl * sizeof(*set));
+	if (!c->dc[slot].set)
+		return fail(c, "out of memory");
+	memcpy(c->dc[slot].set, set, c->n_sl * sizeof(*set));
+	c->dc[slot].dec = *out;
+	c->dc_n++;
+	return 0;
+}
+
+static bool overlaps(const struct box *b, const u128 *lo, const u128 *hi)
+{
+	for (int d = 0; d < XFP_DIM__MAX; d++)
+		if (b->hi[d] < lo[d] || b->lo[d] > hi[d])
+			return false;
+	return true;
+}
+
+static bool covers(const struct box *b, const u128 *lo, const u128 *hi)
+{
+	for (int d = 0; d < XFP_DIM__MAX; d++)
+		if (b->lo[d] > lo[d] || b->hi[d] < hi[d])
+			return false;
+	return true;
+}
+
+static int u128_cmp(const void *a, const void *b)
+{
+	const u128 *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+struct work {
+	u128 lo[XFP_DIM__MAX], hi[XFP_DIM__MAX];
+	uint32_t *list, n;
+	uint32_t node, depth;
+};
+
+/*
+ * Prune `list` for region (lo, hi): keep per sublayer the overlapping boxes
+ * up to and including the first one that covers the region.  Fills set[]
+ * with the deciders and returns whether every sublayer is settled.
+ */
+static bool prune(struct cc *c, const u128 *lo, const u128 *hi, uint32_t *list,
+		  uint32_t *n, int32_t *set)
+{
+	bool done[XFP_SUBLAYERS_MAX] = { false }, partial = false;
+	bool blocked[XFP_SUBLAYERS_MAX] = { false };
+	uint32_t o = 0;
+
+	for (unsigned s = 0; s < c->n_sl; s++)
+		set[s] = -1;
+	for (uint32_t i = 0; i < *n; i++) {
+		const struct box *b = &c->boxes[list[i]];
+
+		if (done[b->slpos] || !overlaps(b, lo, hi))
+			continue;
+		list[o++] = list[i];
+		if (covers(b, lo, hi)) {
+			done[b->slpos] = true;
+			if (!blocked[b->slpos])
+				set[b->slpos] = (int32_t)b->fidx;
+		} else {
+			blocked[b->slpos] = true;
+			partial = true;
+		}
+	}
+	*n = o;
+	return !partial;
+}
+
+/*
+ * Choose a cut for a region that is not settled: the dimension that the
+ * most unsettled boxes cut (their interval ends inside the region), at the
+ * median of those boxes' distinct boundaries on it.  Covering boxes end
+ * their sublayer's list and have no boundary inside the region.
+ */
+static int choose_cut(struct cc *c, const struct work *w, int *dim, u128 *at)
+{
+	uint32_t cnt[XFP_DIM__MAX] = { 0 }, np = 0, u = 0;
+	u128 *pts;
+	int d, best = -1;
+
+	for (uint32_t i = 0; i < w->n; i++) {
+		const struct box *b = &c->boxes[w->list[i]];
+
+		for (d = 0; d < XFP_DIM__MAX; d++)
+			if (b->lo[d] > w->lo[d] || b->hi[d] < w->hi[d])
+				cnt[d]++;
+	}
+	for (d = 0; d < XFP_DIM__MAX; d++)
+		if (cnt[d] && (best < 0 || cnt[d] > cnt[best]))
+			best = d;
+	if (best < 0)
+		return fail(c, "internal: no cut for an unsettled region");
+	pts = malloc((size_t)cnt[best] * 2 * sizeof(*pts));
+	if (!pts)
+		return fail(c, "out of memory");
+	d = best;
+	for (uint32_t i = 0; i < w->n; i++) {
+		const struct box *b = &c->boxes[w->list[i]];
+
+		if (b->lo[d] > w->lo[d])
+			pts[np++] = b->lo[d];
+		if (b->hi[d] < w->hi[d])
+			pts[np++] = b->hi[d] + 1;
+	}
+	qsort(pts, np, sizeof(*pts), u128_cmp);
+	for (uint32_t i = 0; i < np; i++)
+		if (!u || pts[i] != pts[u - 1])
+			pts[u++] = pts[i];
+	*dim = d;
+	*at = pts[(u - 1) / 2];
+	free(pts);
+	return 0;
+}
+
+struct sv {
+	u128 v;
+	uint32_t box;
+};
+
+static int sv_cmp(const void *a, const void *b)
+{
+	const struct sv *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->box < y->box ? -1 : x->box > y->box;
+}
+
+/*
+ * Exact addresses are the common case of large policies (one filter per
+ * peer).  Instead of ~log2(peers) cuts, a hash node sends each exact value
+ * of an address dimension to its own subtree in one step, and every other
+ * value to a default subtree that no longer holds those single-address
+ * boxes.  Used when at least 16 distinct single values are unsettled and
+ * the wide boxes that every child must carry stay few.
+ * Returns 1 with the children in *kids (default last), 0 when not used.
+ */
+static int try_hash(struct cc *c, struct work *w, struct work **kids,
+		    uint32_t *nkids)
+{
+	static const int dims[2] = { XFP_DIM_RADDR, XFP_DIM_LADDR };
+	uint32_t best_cnt = 0, nsv = 0, nns = 0, m = 0, size, mask;
+	struct sv *sv = NULL;
+	uint32_t *ns = NULL, *vstart = NULL;
+	struct xfp_dp_slot *tab = NULL;
+	struct work *k = NULL;
+	int d = -1, r = 0;
+
+	for (int i = 0; i < 2; i++) {
+		int dd = dims[i];
+		uint32_t cnt = 0;
+
+		if (w->lo[dd] == w->hi[dd])
+			continue;
+		for (uint32_t j = 0; j < w->n; j++) {
+			const struct box *b = &c->boxes[w->list[j]];
+
+			cnt += b->lo[dd] == b->hi[dd];
+		}
+		if (cnt > best_cnt) {
+			best_cnt = cnt;
+			d = dd;
+		}
+	}
+	if (d < 0 || best_cnt < 16)
+		return 0;
+	sv = malloc((size_t)best_cnt * sizeof(*sv));
+	ns = malloc(((size_t)w->n - best_cnt + 1) * sizeof(*ns));
+	if (!sv || !ns)
+		goto nomem;
+	for (uint32_t j = 0; j < w->n; j++) {
+		const struct box *b = &c->boxes[w->list[j]];
+
+		if (b->lo[d] == b->hi[d]) {
+			sv[nsv].v = b->lo[d];
+			sv[nsv++].box = w->list[j];
+		} else {
+			ns[nns++] = w->list[j];
+		}
+	}
+	qsort(sv, nsv, sizeof(*sv), sv_cmp);
+	vstart = malloc(((size_t)nsv + 1) * sizeof(*vstart));
+	if (!vstart)
+		goto nomem;
+	for (uint32_t j = 0; j < nsv; j++)
+		if (!j || sv[j].v != sv[j - 1].v)
+			vstart[m++] = j;
+	vstart[m] = nsv;
+	if (m < 16 || (uint64_t)m * nns > 4000000u)
+		goto out; /* r = 0: not worth it */
+
+	/* Open addressing with at most XFP_DP_HASH_PROBES probes. */
+	for (size = 16; size < 4 * m; size *= 2)
+		;
+	for (int tries = 0; tries < 4; tries++, size *= 2) {
+		bool ok = true;
+
+		free(tab);
+		tab = calloc(size, sizeof(*tab));
+		if (!tab)
+			goto nomem;
+		mask = size - 1;
+		for (uint32_t j = 0; j < m && ok; j++) {
+			u128 v = sv[vstart[j]].v;
+			uint64_t h =
+				xfp_dp_hash((uint64_t)(v >> 64), (uint64_t)v);
+			unsigned p;
+
+			for (p = 0; p < XFP_DP_HASH_PROBES; p++) {
+				struct xfp_dp_slot *sl = &tab[(h + p) & mask];
+
+				if (!sl->used) {
+					sl->used = 1;
+					sl->key_hi = (uint64_t)(v >> 64);
+					sl->key_lo = (uint64_t)v;
+					sl->child =
+						j; /* child number for now */
+					break;
+				}
+			}
+			ok = p < XFP_DP_HASH_PROBES;
+		}
+		if (ok)
+			break;
+		if (tries == 3)
+			goto out;
+	}
+
+	k = calloc((size_t)m + 1, sizeof(*k));
+	if (!k)
+		goto nomem;
+	for (uint32_t j = 0; j <= m; j++) {
+		struct work *x = &k[j];
+		uint32_t a = 0, bi = 0, o = 0, n1, n2 = nns;
+
+		*x = *w;
+		x->list = NULL;
+		x->depth = w->depth + 1;
+		x->node = new_node(c);
+		if (x->node == UINT32_MAX)
+			goto nomem;
+		if (j == m) { /* default: no single-value boxes of d */
+			x->list = malloc(((size_t)nns + 1) * sizeof(*x->list));
+			if (!x->list)
+				goto nomem;
+			memcpy(x->list, ns, (size_t)nns * sizeof(*ns));
+			x->n = nns;
+			continue;
+		}
+		x->lo[d] = x->hi[d] = sv[vstart[j]].v;
+		n1 = vstart[j + 1] - vstart[j];
+		x->list = malloc(((size_t)n1 + n2 + 1) * sizeof(*x->list));
+		if (!x->list)
+			goto nomem;
+		/* Merge in evaluation (box number) order. */
+		while (a < n1 || bi < n2) {
+			const struct box *wb;
+
+			if (bi < n2) {
+				wb = &c->boxes[ns[bi]];
+				if (wb->hi[d] < x->lo[d] ||
+				    wb->lo[d] > x->lo[d]) {
+					bi++;
+					continue;
+				}
+			}
+			if (a < n1 &&
+			    (bi >= n2 || sv[vstart[j] + a].box < ns[bi]))
+				x->list[o++] = sv[vstart[j] + a++].box;
+			else
+				x->list[o++] = ns[bi++];
+		}
+		x->n = o;
+	}
+	if (c->n_nodes > c->node_budget) {
+		fail(c,
+		     "policy too large for the classifier: more than %u "
+		     "tree nodes",
+		     c->node_budget);
+		r = -E2BIG;
+		goto out;
+	}
+	/* The node and its slots. */
+	if (c->n_slots + size > c->cap_slots) {
+		uint32_t nc = c->cap_slots ? c->cap_slots : 1024;
+		struct xfp_dp_slot *v;
+
+		while (nc < c->n_slots + size)
+			nc *= 2;
+		v = realloc(c->slots, (size_t)nc * sizeof(*v));
+		if (!v)
+			goto nomem;
+		c->slots = v;
+		c->cap_slots = nc;
+	}
+	for (uint32_t j = 0; j < size; j++)
+		if (tab[j].used)
+			tab[j].child = k[tab[j].child].node;
+	memcpy(&c->slots[c->n_slots], tab, (size_t)size * sizeof(*tab));
+	{
+		struct xfp_dp_node *nd = &c->nodes[w->node];
+
+		nd->kind = XFP_REC_HASH;
+		nd->dim = (uint8_t)d;
+		nd->left = c->n_slots; /* slot record, fixed up later */
+		nd->right = k[m].node;
+		nd->pad2 = mask;
+	}
+	c->n_slots += size;
+	c->n_hash++;
+	*kids = k;
+	*nkids = m + 1;
+	k = NULL;
+	r = 1;
+	goto out;
+nomem:
+	r = fail(c, "out of memory");
+out:
+	if (k)
+		for (uint32_t j = 0; j <= m; j++)
+			free(k[j].list);
+	free(k);
+	free(tab);
+	free(sv);
+	free(ns);
+	free(vstart);
+	return r;
+}
+
+/*
+ * Before a hash node on an address dimension: if the boxes that are not
+ * single addresses (which every hash child would carry) still need cuts
+ * in other dimensions, make those cuts first, once, above the hash node
+ * instead of again below each of its children.  Returns 1 with the cut.
+ */
+static int ns_cut(struct cc *c, const struct work *w, int *dim, u128 *at)
+{
+	static const int adims[2] = { XFP_DIM_RADDR, XFP_DIM_LADDR };
+	uint32_t cnt[XFP_DIM__MAX] = { 0 }, single = 0, np = 0, u = 0;
+	int hd = -1, best = -1, e;
+	u128 *pts;
+
+	for (int i = 0; i < 2 && hd < 0; i++) {
+		int dd = adims[i];
+
+		if (w->lo[dd] == w->hi[dd])
+			continue;
+		single = 0;
+		for (uint32_t j = 0; j < w->n; j++) {
+			const struct box *b = &c->boxes[w->list[j]];
+
+			single += b->lo[dd] == b->hi[dd];
+		}
+		if (single >= 16)
+			hd = dd;
+	}
+	if (hd < 0)
+		return 0;
+	for (uint32_t j = 0; j < w->n; j++) {
+		const struct box *b = &c->boxes[w->list[j]];
+
+		if (b->lo[hd] == b->hi[hd])
+			continue;
+		for (e = 0; e < XFP_DIM__MAX; e++)
+			if (e != hd &&
+			    (b->lo[e] > w->lo[e] || b->hi[e] < w->hi[e]))
+				cnt[e]++;
+	}
+	for (e = 0; e < XFP_DIM__MAX; e++)
+		if (cnt[e] && (best < 0 || cnt[e] > cnt[best]))
+			best = e;
+	if (best < 0)
+		return 0;
+	pts = malloc((size_t)cnt[best] * 2 * sizeof(*pts));
+	if (!pts)
+		return 0;
+	for (uint32_t j = 0; j < w->n; j++) {
+		const struct box *b = &c->boxes[w->list[j]];
+
+		if (b->lo[hd] == b->hi[hd])
+			continue;
+		if (b->lo[best] > w->lo[best])
+			pts[np++] = b->lo[best];
+		if (b->hi[best] < w->hi[best])
+			pts[np++] = b->hi[best] + 1;
+	}
+	qsort(pts, np, sizeof(*pts), u128_cmp);
+	for (uint32_t j = 0; j < np; j++)
+		if (!u || pts[j] != pts[u - 1])
+			pts[u++] = pts[j];
+	*dim = best;
+	*at = pts[(u - 1) / 2];
+	free(pts);
+	return 1;
+}
+
+static int build_tree(struct cc *c, uint32_t *root_out)
+{
+	struct work *stack = NULL;
+	uint32_t sp = 0, cap = 0;
+	int32_t set[XFP_SUBLAYERS_MAX];
+	struct work *kids = NULL;
+	uint32_t nkids = 0;
+	int r = 0;
+	struct work w;
+
+	memset(&w, 0, sizeof(w));
+	space(c, w.lo, w.hi);
+	w.list = malloc(((size_t)c->n_boxes + 1) * sizeof(*w.list));
+	if (!w.list)
+		return fail(c, "out of memory");
+	for (uint32_t i = 0; i < c->n_boxes; i++)
+		w.list[i] = i;
+	w.n = c->n_boxes;
+	free(c->box_g);
+	c->box_g = malloc(((size_t)c->n_boxes + 1) * sizeof(*c->box_g));
+	w.node = new_node(c);
+	if (w.node == UINT32_MAX || !c->box_g) {
+		free(w.list);
+		return fail(c, "out of memory");
+	}
+	for (uint32_t i = 0; i < c->n_boxes; i++)
+		c->box_g[i] = -1;
+	*root_out = w.node;
+
+	for (;;) {
+		struct xfp_dp_node *nd;
+		struct work l, rr;
+		uint32_t dec = 0;
+		int dim = 0, have_cut = 0;
+		u128 cut = 0;
+
+		if (w.depth > c->max_depth)
+			c->max_depth = w.depth;
+		if (prune(c, w.lo, w.hi, w.list, &w.n, set)) {
+			r = leaf_decision(c, set, w.lo, &dec);
+			if (r)
+				goto out;
+			nd = &c->nodes[w.node];
+			nd->kind = XFP_REC_LEAF;
+			nd->right = dec; /* fixed up to a record index later */
+			free(w.list);
+			w.list = NULL;
+		} else if (!c->bucket_max &&
+			   !(have_cut = ns_cut(c, &w, &dim, &cut)) &&
+			   (r = try_hash(c, &w, &kids, &nkids)) != 0) {
+			if (r < 0)
+				goto out;
+			r = 0;
+			free(w.list);
+			w.list = NULL;
+			if (sp + nkids > cap) {
+				uint32_t nc = cap ? cap * 2 : 64;
+				struct work *v;
+
+				while (nc < sp + nkids)
+					nc *= 2;
+				v = realloc(stack, (size_t)nc * sizeof(*v));
+				if (!v) {
+					for (uint32_t j = 0; j < nkids; j++)
+						free(kids[j].list);
+					free(kids);
+					r = fail(c, "out of memory");
+					goto out;
+				}
+				stack = v;
+				cap = nc;
+			}
+			for (uint32_t j = 0; j < nkids; j++)
+				stack[sp++] = kids[j];
+			free(kids);
+		} else if (c->bucket_max && (w.n <= c->bucket_max ||
+					     (w.depth + 1 >= XFP_DP_DEPTH_MAX &&
+					      w.n <= XFP_DP_BUCKET_MAX))) {
+			r = make_bucket(c, w.node, w.list, w.n);
+			if (r)
+				goto out;
+			free(w.list);
+			w.list = NULL;
+		} else {
+			if (w.depth + 1 >= XFP_DP_DEPTH_MAX) {
+				r = fail(c,
+					 "policy too complex: decision tree "
+					 "deeper than %d in layer %s",
+					 XFP_DP_DEPTH_MAX,
+					 xfp_layer_name(
+						 (enum xfp_layer)c->layer));
+				goto out;
+			}
+			if (!have_cut) {
+				r = choose_cut(c, &w, &dim, &cut);
+				if (r)
+					goto out;
+			}
+			l = w;
+			rr = w;
+			l.hi[dim] = cut - 1;
+			rr.lo[dim] = cut;
+			l.depth = rr.depth = w.depth + 1;
+			l.list = w.list;
+			rr.list = malloc(((size_t)w.n + 1) * sizeof(*rr.list));
+			if (!rr.list) {
+				r = fail(c, "out of memory");
+				goto out;
+			}
+			memcpy(rr.list, w.list, (size_t)w.n * sizeof(*w.list));
+			l.node = new_node(c);
+			rr.node = new_node(c);
+			if (l.node == UINT32_MAX || rr.node == UINT32_MAX ||
+			    c->n_nodes > c->node_budget) {
+				free(rr.list);
+				fail(c,
+				     "policy too large for the classifier: "
+				     "more than %u tree nodes even with buckets "
+				     "of %u filters",
+				     c->node_budget, c->bucket_max);
+				r = -E2BIG;
+				goto out;
+			}
+			nd = &c->nodes[w.node];
+			nd->kind = XFP_REC_NODE;
+			nd->dim = (uint8_t)dim;
+			nd->thr_hi = (uint64_t)(cut >> 64);
+			nd->thr_lo = (uint64_t)cut;
+			nd->left = l.node;
+			nd->right = rr.node;
+			w.list = NULL;
+			if (sp == cap) {
+				uint32_t nc = cap ? cap * 2 : 64;
+				struct work *v =
+					realloc(stack, (size_t)nc * sizeof(*v));
+
+				if (!v) {
+					free(rr.list);
+					free(l.list);
+					r = fail(c, "out of memory");
+					goto out;
+				}
+				stack = v;
+				cap = nc;
+			}
+			stack[sp++] = rr;
+			w = l;
+			continue;
+		}
+		if (!sp)
+			break;
+		w = stack[--sp];
+	}
+out:
+	free(w.list);
+	while (sp)
+		free(stack[--sp].list);
+	free(stack);
+	return r;
+}
+
+static int spi_cmp(const void *a, const void *b)
+{
+	const struct xfp_dp_spi *x = a, *y = b;
+
+	return x->spi < y->spi ? -1 : x->spi > y->spi;
+}
+
+/* Free what one build attempt made. */
+static void cc_reset(struct cc *c)
+{
+	free(c->nodes);
+	free(c->decs);
+	free(c->boxes);
+	free(c->box_g);
+	free(c->gbox);
+	free(c->lists);
+	free(c->slots);
+	c->slots = NULL;
+	c->n_slots = c->cap_slots = c->n_hash = 0;
+	for (uint32_t i = 0; i < c->dc_cap; i++)
+		free(c->dc ? c->dc[i].set : NULL);
+	free(c->dc);
+	c->nodes = NULL;
+	c->decs = NULL;
+	c->boxes = NULL;
+	c->box_g = NULL;
+	c->gbox = NULL;
+	c->lists = NULL;
+	c->dc = NULL;
+	c->n_nodes = c->cap_nodes = c->n_decs = c->cap_decs = 0;
+	c->n_boxes = c->cap_boxes = c->n_gbox = c->cap_gbox = 0;
+	c->n_lists = c->cap_lists = c->dc_cap = c->dc_n = 0;
+	c->n_buckets = 0;
+	c->max_depth = 0;
+}
+
+static int build_all(struct cc *c, uint32_t *roots)
+{
+	int r = 0;
+
+	memset(c->compiled, 0, c->p->n_filters + 1);
+	for (int layer = 0; layer < XFP_DP_LAYERS && !r; layer++)
+		for (int f6 = 0; f6 < 2 && !r; f6++)
+			for (int kind = 0; kind < XFP_KIND__MAX && !r; kind++) {
+				c->layer = layer;
+				c->family = f6 ? 6 : 4;
+				c->kind = kind;
+				r = make_boxes(c);
+				if (!r)
+					r = build_tree(
+						c, &roots[XFP_DP_ROOT(layer, f6,
+								      kind)]);
+			}
+	return r;
+}
+
+int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
+	       const char *src, size_t src_len, uint64_t generation,
+	       struct dp_table *out, char *err, size_t errlen)
+{
+	/* First every leaf precomputed (with hash nodes); when that grows
+	 * past the node budget, leaves of up to N boxes are checked at run
+	 * time instead, and hash nodes are not used (their children each
+	 * carry the wide boxes, which is what overlapping policies have). */
+	static const unsigned buckets[] = { 0, 4, 8, 16, XFP_DP_BUCKET_MAX };
+	struct cc c;
+	uint32_t roots[XFP_DP_ROOTS];
+	uint32_t n_spi = 0, n_src, total, base_dec, base_box, base_list,
+		 base_slot, base_spi, base_src;
+	struct xfp_dp_spi *spis = NULL;
+	struct timespec t0, t1;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	if (p)
+		c.q = *p;
+	c.dev = dev;
+	c.err = err;
+	c.errlen = errlen;
+	if (err && errlen)
+		err[0] = 0;
+	if (!p || !p->finalized)
+		return fail(&c, "the policy is not finalized");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	/* Sublayers in the oracle's order: weight desc, then definition. */
+	for (unsigned i = 0; i < p->n_sublayers; i++) {
+		unsigned j = c.n_sl++;
+
+		while (j > 0 && p->sublayers[c.sl_order[j - 1]].weight <
+					p->sublayers[i].weight) {
+			c.sl_order[j] = c.sl_order[j - 1];
+			j--;
+		}
+		c.sl_order[j] = (int)i;
+	}
+	for (unsigned s = 0; s < c.n_sl; s++)
+		c.sl_pos[c.sl_order[s]] = (int)s;
+	c.compiled = calloc(p->n_filters + 1, sizeof(*c.compiled));
+	c.fres = calloc(p->n_filters + 1, sizeof(*c.fres));
+	if (!c.compiled || !c.fres) {
+		r = fail(&c, "out of memory");
+		goto out;
+	}
+	c.node_budget = 16384 + 48 * p->n_filters;
+	if (c.node_budget > DP_MAX_RECS / 2)
+		c.node_budget = DP_MAX_RECS / 2;
+	for (size_t a = 0; a < sizeof(buckets) / sizeof(buckets[0]); a++) {
+		cc_reset(&c);
+		c.bucket_max = buckets[a];
+		r = build_all(&c, roots);
+		if (r != -E2BIG)
+			break;
+	}
+	if (r)
+		goto out;
+
+	/* Inbound SPIs of the policy's SAs, sorted for a binary search. */
+	spis = calloc(p->n_sas + 1, sizeof(*spis));
+	if (!spis) {
+		r = fail(&c, "out of memory");
+		goto out;
+	}
+	for (unsigned i = 0; i < p->n_sas; i++) {
+		if (!p->sas[i].spi_in)
+			continue;
+		spis[n_spi].kind = XFP_REC_SPI;
+		spis[n_spi].spi = p->sas[i].spi_in;
+		spis[n_spi].sa_index = i;
+		n_spi++;
+	}
+	qsort(spis, n_spi, sizeof(*spis), spi_cmp);
+
+	n_src = (uint32_t)((src_len + sizeof(struct xfp_dp_rec) - 1) /
+			   sizeof(struct xfp_dp_rec));
+	base_dec = XFP_DP_HDR_RECS + c.n_nodes;
+	base_box = base_dec + c.n_decs;
+	base_list = base_box + c.n_gbox;
+	base_slot = base_list + c.n_lists / 8;
+	base_spi = base_slot + c.n_slots;
+	base_src = base_spi + n_spi;
+	total = base_src + n_src;
+	if ((uint64_t)base_src + n_src > DP_MAX_RECS) {
+		r = fail(&c, "policy too large: %llu records (limit %u)",
+			 (unsigned long long)base_src + n_src, DP_MAX_RECS);
+		goto out;
+	}
+	out->recs = calloc(total, sizeof(*out->recs));
+	if (!out->recs) {
+		r = fail(&c, "out of memory");
+		goto out;
+	}
+	out->n = total;
+	out->bucket_max = c.bucket_max;
+	out->n_buckets = c.n_buckets;
+	out->n_hash = c.n_hash;
+	{
+		struct xfp_dp_header *h = (void *)&out->recs[0];
+		struct xfp_dp_info *in = (void *)&out->recs[4];
+
+		h->kind = XFP_REC_HEADER;
+		h->abi = XFP_ABI_VERSION;
+		h->magic = XFP_DP_MAGIC;
+		h->generation = generation;
+		h->n_recs = total;
+		h->spi_base = base_spi;
+		h->n_spi = n_spi;
+		h->box_base = base_box;
+		for (int i = 0; i < XFP_DP_ROOTS; i++) {
+			struct xfp_dp_roots *rt = (void *)&out->recs[1 + i / 8];
+
+			rt->root[i % 8] = XFP_DP_HDR_RECS + roots[i];
+		}
+		in->n_filters = p->n_filters;
+		for (unsigned i = 0; i < p->n_filters; i++)
+			in->n_compiled += c.compiled[i];
+		in->n_nodes = c.n_nodes;
+		in->n_decisions = c.n_decs;
+		in->src_base = base_src;
+		in->src_len = (uint32_t)src_len;
+		in->max_depth = c.max_depth;
+	}
+	for (uint32_t i = 0; i < c.n_nodes; i++) {
+		struct xfp_dp_node nd = c.nodes[i];
+
+		if (nd.kind == XFP_REC_LEAF)
+			nd.right += base_dec;
+		else if (nd.kind == XFP_REC_BUCKET)
+			nd.left += base_list;
+		else if (nd.kind == XFP_REC_HASH) {
+			nd.left += base_slot;
+			nd.right += XFP_DP_HDR_RECS;
+		} else {
+			nd.left += XFP_DP_HDR_RECS;
+			nd.right += XFP_DP_HDR_RECS;
+		}
+		memcpy(&out->recs[XFP_DP_HDR_RECS + i], &nd, sizeof(nd));
+	}
+	if (c.n_decs)
+		memcpy(&out->recs[base_dec], c.decs,
+		       (size_t)c.n_decs * sizeof(*c.decs));
+	if (c.n_gbox)
+		memcpy(&out->recs[base_box], c.gbox,
+		       (size_t)c.n_gbox * sizeof(*c.gbox));
+	if (c.n_lists)
+		memcpy(&out->recs[base_list], c.lists,
+		       (size_t)c.n_lists * sizeof(*c.lists));
+	for (uint32_t i = 0; i < c.n_slots; i++) {
+		struct xfp_dp_slot sl = c.slots[i];
+
+		if (sl.used)
+			sl.child += XFP_DP_HDR_RECS;
+		memcpy(&out->recs[base_slot + i], &sl, sizeof(sl));
+	}
+	memcpy(&out->recs[base_spi], spis, (size_t)n_spi * sizeof(*spis));
+	if (src_len)
+		memcpy(&out->recs[base_src], src, src_len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	((struct xfp_dp_info *)(void *)&out->recs[4])->build_us =
+		(uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+			   (t1.tv_nsec - t0.tv_nsec) / 1000);
+	memcpy(&out->info, &out->recs[4], sizeof(out->info));
+out:
+	free(spis);
+	cc_reset(&c);
+	free(c.compiled);
+	free(c.fres);
+	if (r)
+		dp_table_free(out);
+	return r;
+}
+
+void dp_table_free(struct dp_table *t)
+{
+	if (!t)
+		return;
+	free(t->recs);
+	memset(t, 0, sizeof(*t));
+}
