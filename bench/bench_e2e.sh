@@ -86,32 +86,41 @@ measure_baseline() { # PROG FLOWS -> pps
 }
 
 measure_xfp() { # VERDICT FLOWS -> "pps misclassified"
+	# Quiescent totals before and after the whole run give exact counts
+	# for the misclassification check (per-CPU counters read while traffic
+	# flows are not one consistent snapshot); the rate comes from two
+	# readings inside the run and the time between them.
+	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/q0.json"
 	run_gen "$2" $((WIN + 2))
 	sleep 1
-	# Two readings of the totals and the time between them: exact packet
-	# counts for the misclassification check, a rate from the delta.
 	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/s0.json"
 	t0=$(now_ms)
 	sleep "$WIN"
 	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/s1.json"
 	t1=$(now_ms)
 	wait "$GEN_PID"
-	"$PY" - "$TMPD/s0.json" "$TMPD/s1.json" "$1" $((t1 - t0)) <<'PY'
+	sleep 0.2
+	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/q1.json"
+	"$PY" - "$TMPD" "$1" $((t1 - t0)) <<'PY'
 import json, sys
-a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-ms = int(sys.argv[4])
-d = lambda sec, k: b[sec][k]["packets"] - a[sec][k]["packets"]
-rx = sum(d("verdicts", k) for k in b["verdicts"])
-want = "drop" if sys.argv[3] == "block" else "pass"
-mis = rx - d("verdicts", want)
+d = sys.argv[1]
+ld = lambda n: json.load(open("%s/%s.json" % (d, n)))
+q0, q1, s0, s1 = ld("q0"), ld("q1"), ld("s0"), ld("s1")
+ms = int(sys.argv[3])
+delta = lambda a, b, sec, k: b[sec][k]["packets"] - a[sec][k]["packets"]
+rate = sum(delta(s0, s1, "verdicts", k) for k in s1["verdicts"]) * 1000 // ms
+rx = sum(delta(q0, q1, "verdicts", k) for k in q1["verdicts"])
+want = "drop" if sys.argv[2] == "block" else "pass"
+mis = rx - delta(q0, q1, "verdicts", want)
 if want == "drop":
-    mis += d("verdicts", "drop") - d("drop_reasons", "filter-block")
-print(int(rx * 1000 / ms), mis)
+    mis += delta(q0, q1, "verdicts", "drop") - delta(q0, q1, "drop_reasons", "filter-block")
+print(int(rate), mis)
 PY
 }
 
 nsx "$D" "$XFP" attach "$DD" >/dev/null || { echo "bench_e2e: xfp attach failed" >&2; exit 1; }
 rows=()
+STATUS=0
 printf '\n%-8s %-7s %-8s %14s %14s %7s %10s %8s\n' filters flows verdict "xfp rx/s" "baseline rx/s" ratio "commit ms" misclass
 for n in $SIZES; do
 	for verdict in block permit; do
@@ -129,7 +138,13 @@ for n in $SIZES; do
 			bpps=$(measure_baseline "$prog" "$flows")
 			nsx "$D" "$XFP" attach "$DD" >/dev/null
 			nsx "$D" "$XFP" policy load "$TMPD/p.pol" dev "$DD" >/dev/null
-			ratio=$("$PY" -c "print('%.2f' % ($xpps / $bpps if $bpps else 0))")
+			case "$xpps:$bpps:$mis" in
+			*[!0-9:-]*|:*|*::*|*:)
+				echo "bench_e2e: measurement failed for $n filters, $flows flows, $verdict (xfp '$xpps', baseline '$bpps')" >&2
+				STATUS=1
+				continue ;;
+			esac
+			ratio=$(awk -v a="$xpps" -v b="$bpps" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
 			printf '%-8s %-7s %-8s %14s %14s %7s %10s %8s\n' "$n" "$flows" "$verdict" "$xpps" "$bpps" "$ratio" "$commit" "$mis"
 			rows+=("{\"filters\":$n,\"flows\":$flows,\"verdict\":\"$verdict\",\"xfp_pps\":$xpps,\"baseline\":\"xdp-$prog\",\"baseline_pps\":$bpps,\"ratio\":$ratio,\"commit_ms\":$commit,\"misclassified\":$mis}")
 		done
@@ -138,3 +153,4 @@ done
 if [ -n "$JSON" ]; then
 	(IFS=,; echo "{\"window_s\":$WIN,\"rows\":[${rows[*]}]}") >"$JSON"
 fi
+exit $STATUS

@@ -9,7 +9,7 @@ mkdir -p "$out"
 parts=()
 status=0
 for b in "$B"/bench/bench_*; do
-	case "$b" in *.o|*.d) continue ;; esac
+	case "$b" in *.o|*.d|*_raw) continue ;; esac  # *_raw: run by its .sh
 	[ -x "$b" ] || continue
 	name=$(basename "$b")
 	echo "== $name"

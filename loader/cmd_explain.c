@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loader/dp_load.h"
 #include "loader/subcommands.h"
 #include "policy/policy.h"
 
@@ -19,6 +20,9 @@ static void explain_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s explain --policy FILE --layer LAYER [-j] [-n] PACKET...\n"
+		"       %s explain DEV [direction in|out] PACKET... [-j]\n"
+		"         (DEV: a device xfp is attached to; runs its compiled\n"
+		"          tables next to the reference classifier)\n"
 		"\n"
 		"LAYER := inbound-transport | outbound-transport |\n"
 		"         ale-auth-recv-accept | ale-auth-connect | ipsec | ikeext\n"
@@ -48,7 +52,7 @@ static void explain_usage(FILE *f)
 		"  -h, --help          this help\n"
 		"\n"
 		"Exit status: 0 explained, 1 the policy is invalid, 2 usage error.\n",
-		prog_name);
+		prog_name, prog_name);
 }
 
 static int bad(const char *kw, const char *val, const char *want)
@@ -222,6 +226,10 @@ int cmd_explain(int argc, char **argv)
 	unsigned flags = 0;
 	bool json = false;
 	int c, layer, r;
+
+	/* `xfp explain DEV ...`: the compiled tables of an attached device. */
+	if (argc > 1 && argv[1][0] != '-' && dp_dev_attached(argv[1]))
+		return cmd_dp_explain(argc, argv);
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.sa = -1;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "loader/dp_load.h"
 #include "loader/subcommands.h"
 #include "policy/policy.h"
 
@@ -17,12 +18,16 @@ static void policy_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s policy check FILE [-n]\n"
 		"       %s policy show FILE [-j] [-n]\n"
+		"       %s policy load FILE [dev DEV]\n"
 		"\n"
 		"check  parse and validate FILE; print nothing and exit 0 when it\n"
 		"       is valid, else one line per error and exit 1.\n"
 		"show   print the validated policy in normalised form: filters in\n"
 		"       evaluation order with their ids and effective 64-bit\n"
 		"       weights, the automatic IKE exemptions, keys as (hidden).\n"
+		"load   compile FILE and commit it atomically to DEV (default:\n"
+		"       every device xfp is attached to); a policy that does not\n"
+		"       parse or compile leaves the running one untouched.\n"
 		"\n"
 		"  -j, --json      JSON output (show)\n"
 		"  -n, --no-keys   do not read the SAs' key files\n"
@@ -30,7 +35,7 @@ static void policy_usage(FILE *f)
 		"\n"
 		"The language is described in policy/README.md.  Exit status: 0\n"
 		"valid, 1 invalid, 2 usage error.\n",
-		prog_name, prog_name);
+		prog_name, prog_name, prog_name);
 }
 
 /* Parse and finalize; prints errors; returns 0 or 1. */
@@ -70,6 +75,8 @@ int cmd_policy(int argc, char **argv)
 		return 2;
 	}
 	verb = argv[1];
+	if (!strcmp(verb, "load"))
+		return cmd_policy_load(argc - 1, argv + 1);
 	if (!strcmp(verb, "-h") || !strcmp(verb, "--help") ||
 	    !strcmp(verb, "help")) {
 		policy_usage(stdout);

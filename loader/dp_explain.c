@@ -55,24 +55,6 @@ static void explain_usage(FILE *f)
 		prog_name);
 }
 
-static int proto_num(const char *s)
-{
-	static const struct {
-		const char *n;
-		int v;
-	} t[] = { { "icmp", 1 },    { "tcp", 6 },    { "udp", 17 },
-		  { "gre", 47 },    { "esp", 50 },   { "ah", 51 },
-		  { "icmpv6", 58 }, { "sctp", 132 }, { "udplite", 136 } };
-	char *end;
-	long v;
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(s, t[i].n))
-			return t[i].v;
-	v = strtol(s, &end, 0);
-	return *s && !*end && v >= 0 && v <= 255 ? (int)v : -1;
-}
-
 static int num(const char *kw, const char *s, long max, long *v)
 {
 	char *end;
@@ -138,13 +120,13 @@ static int parse_args(int argc, char **argv, struct xpkt *x, bool *json)
 			else
 				x->have_remote = true;
 		} else if (!strcmp(kw, "protocol")) {
-			int p = proto_num(a);
+			int p = xfp_protocol_parse(a);
 
 			if (p < 0) {
 				fprintf(stderr,
 					"%s explain: bad protocol '%s': expected "
-					"0-255 or tcp, udp, icmp, icmpv6, esp, ah, "
-					"sctp, udplite, gre\n",
+					"0-255 or icmp, igmp, ipip, tcp, udp, ipv6, "
+					"gre, esp, ah, icmpv6, sctp, udplite\n",
 					prog_name, a);
 				return 2;
 			}

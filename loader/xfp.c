@@ -79,17 +79,6 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))
 		return cmd_version(argc - 1, argv + 1);
 
-	/*
-	 * Datapath verbs inside other owners' commands, until cmd_policy.c
-	 * and cmd_explain.c dispatch them themselves: `policy load FILE` and
-	 * `explain DEV ...` (a device instead of --policy).
-	 */
-	if (!strcmp(argv[1], "policy") && argc > 2 && !strcmp(argv[2], "load"))
-		return cmd_policy_load(argc - 2, argv + 2);
-	if (!strcmp(argv[1], "explain") && argc > 2 && argv[2][0] != '-' &&
-	    dp_dev_attached(argv[2]))
-		return cmd_dp_explain(argc - 1, argv + 1);
-
 	for (i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

@@ -78,7 +78,21 @@ struct xfp_parsed {
 	__u32 daddr[4];
 	__u32 l3_off; /* offsets from the start of the frame */
 	__u32 l4_off;
+	__u32 l3_end; /* end of the IP datagram (excludes link padding) */
 };
+
+/*
+ * Headers after the IP header must lie inside the IP datagram, not in the
+ * link-layer padding that may follow it.  The verifier still needs the
+ * checks against the frame end; this one is a plain offset comparison.
+ */
+static __always_inline int xfp_in_datagram(const struct xfp_cursor *c,
+					   const void *frame,
+					   const struct xfp_parsed *p,
+					   __u32 need)
+{
+	return (__u32)(c->pos - frame) + need <= p->l3_end;
+}
 
 static __always_inline int xfp_parse_eth(struct xfp_cursor *c,
 					 struct xfp_parsed *p)
@@ -130,6 +144,7 @@ static __always_inline int xfp_parse_ipv4(struct xfp_cursor *c,
 
 	p->family = 4;
 	p->l3_off = c->pos - frame;
+	p->l3_end = p->l3_off + bpf_ntohs(ip->tot_len);
 	p->l4_proto = ip->protocol;
 	p->saddr[0] = ip->saddr;
 	p->daddr[0] = ip->daddr;
@@ -171,6 +186,7 @@ static __always_inline int xfp_parse_ipv6(struct xfp_cursor *c,
 
 	p->family = 6;
 	p->l3_off = c->pos - frame;
+	p->l3_end = p->l3_off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	nh = ip6->nexthdr;
@@ -189,13 +205,14 @@ static __always_inline int xfp_parse_ipv6(struct xfp_cursor *c,
 			nh = opt->nexthdr;
 			c->pos += (opt->hdrlen + 1) * 8;
 			/* The whole extension header must be there. */
-			if (c->pos > c->end)
+			if (c->pos > c->end || !xfp_in_datagram(c, frame, p, 0))
 				return XFP_DROP_PARSE_IPV6;
 			break;
 		case IPPROTO_FRAGMENT: {
 			struct ipv6_frag_x *fh = c->pos;
 
-			if ((void *)(fh + 1) > c->end)
+			if ((void *)(fh + 1) > c->end ||
+			    !xfp_in_datagram(c, frame, p, sizeof(*fh)))
 				return XFP_DROP_PARSE_IPV6;
 			nh = fh->nexthdr;
 			p->flags |= XFP_PKT_F_FRAGMENT;
@@ -240,7 +257,8 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 	case IPPROTO_TCP: {
 		struct tcphdr *th = c->pos;
 
-		if ((void *)(th + 1) > c->end || th->doff < 5)
+		if ((void *)(th + 1) > c->end || th->doff < 5 ||
+		    !xfp_in_datagram(c, frame, p, sizeof(*th)))
 			return XFP_DROP_PARSE_L4;
 		p->sport = th->source;
 		p->dport = th->dest;
@@ -254,7 +272,8 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 		__be16 *ports = c->pos;
 		__u32 need = p->l4_proto == IPPROTO_SCTP ? 12 : 8;
 
-		if (c->pos + need > c->end)
+		if (c->pos + need > c->end ||
+		    !xfp_in_datagram(c, frame, p, need))
 			return XFP_DROP_PARSE_L4;
 		p->sport = ports[0];
 		p->dport = ports[1];
@@ -263,7 +282,8 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 	case IPPROTO_UDP: {
 		struct udphdr *uh = c->pos;
 
-		if ((void *)(uh + 1) > c->end)
+		if ((void *)(uh + 1) > c->end ||
+		    !xfp_in_datagram(c, frame, p, sizeof(*uh)))
 			return XFP_DROP_PARSE_L4;
 		p->sport = uh->source;
 		p->dport = uh->dest;
@@ -273,7 +293,8 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 	case IPPROTO_ICMPV6: {
 		__u8 *ic = c->pos;
 
-		if ((void *)(ic + 4) > c->end)
+		if ((void *)(ic + 4) > c->end ||
+		    !xfp_in_datagram(c, frame, p, 4))
 			return XFP_DROP_PARSE_L4;
 		p->icmp_type = ic[0];
 		p->icmp_code = ic[1];
@@ -282,7 +303,8 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 	case IPPROTO_ESP: {
 		__be32 *esp = c->pos;
 
-		if ((void *)(esp + 2) > c->end) /* SPI + sequence number */
+		if ((void *)(esp + 2) > c->end || /* SPI + sequence number */
+		    !xfp_in_datagram(c, frame, p, 8))
 			return XFP_DROP_PARSE_ESP;
 		p->spi = esp[0];
 		break;
@@ -290,7 +312,8 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 	case IPPROTO_AH: {
 		struct ah_hdr_x *ah = c->pos;
 
-		if ((void *)(ah + 1) > c->end)
+		if ((void *)(ah + 1) > c->end ||
+		    !xfp_in_datagram(c, frame, p, sizeof(*ah)))
 			return XFP_DROP_PARSE_AH;
 		p->spi = ah->spi;
 		break;
@@ -341,7 +364,8 @@ static __always_inline int xfp_parse_natt(void *data, void *data_end,
 	if ((void *)(uh + 1) > data_end)
 		return XFP_DROP_PARSE_L4;
 	len = bpf_ntohs(uh->len);
-	if (len < sizeof(*uh) || (void *)uh + len > data_end)
+	if (len < sizeof(*uh) || (void *)uh + len > data_end ||
+	    p->l4_off + len > p->l3_end)
 		return XFP_DROP_PARSE_L4;
 	len -= sizeof(*uh);
 	if (len == 1) {

@@ -186,6 +186,7 @@ static void ipv6_ext_too_long(struct pkt *p)
 		pkt_ipv6_ext(p, IPPROTO_DSTOPTS);
 	pkt_ipv6_ext(p, IPPROTO_UDP);
 	pkt_udp(p, 1, 2);
+	pkt_finish(p);
 }
 
 static void ipv6_truncated(struct pkt *p)
@@ -213,6 +214,25 @@ static void vlan_truncated(struct pkt *p)
 {
 	pkt_eth(p, ETH_P_8021Q);
 	pkt_bytes(p, "\x00\x0a", 2); /* tag without its inner type */
+}
+
+/* A UDP header that lies only in link-layer padding after the datagram. */
+static void udp4_header_in_padding(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_IP);
+	pkt_ipv4(p, IPPROTO_UDP, V4A, V4B);
+	pkt_finish(p); /* tot_len 20: the datagram ends here */
+	pkt_udp(p, 1000, 2000);
+	pkt_payload(p, 18);
+}
+
+/* An ESP SPI that lies only in the padding of an IPv6 frame. */
+static void esp6_spi_in_padding(struct pkt *p)
+{
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6(p, IPPROTO_ESP, V6A, V6B);
+	pkt_finish(p); /* payload_len 0 */
+	pkt_esp(p, 0x1000, 1);
 }
 
 static const struct tcase cases[] = {
@@ -257,6 +277,10 @@ static const struct tcase cases[] = {
 	  XFP_DROP_PARSE_ESP, -1, -1 },
 	{ "vlan tag truncated dropped", vlan_truncated, XDP_DROP,
 	  XFP_DROP_PARSE_VLAN, -1, -1 },
+	{ "udp header only in link padding dropped", udp4_header_in_padding,
+	  XDP_DROP, XFP_DROP_PARSE_L4, -1, -1 },
+	{ "esp spi only in link padding dropped", esp6_spi_in_padding,
+	  XDP_DROP, XFP_DROP_PARSE_ESP, -1, -1 },
 };
 
 int main(void)
