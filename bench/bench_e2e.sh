@@ -38,6 +38,10 @@ DD=${TAG}d
 veth_new "$DG" "$G" "$DD" "$D"
 ip -n "$G" addr add 198.18.0.1/24 dev "$DG"
 ip -n "$D" addr add 198.18.0.2/24 dev "$DD"
+# No IPv6 on the link: its neighbour discovery and MLD frames would reach
+# the device under test and count as traffic the generator did not send.
+nsx "$G" sysctl -qw net.ipv6.conf."$DG".disable_ipv6=1
+nsx "$D" sysctl -qw net.ipv6.conf."$DD".disable_ipv6=1
 bpffs_private
 MAC=$(ip -n "$D" -j link show "$DD" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
 
@@ -144,7 +148,7 @@ for n in $SIZES; do
 				STATUS=1
 				continue ;;
 			esac
-			ratio=$(awk -v a="$xpps" -v b="$bpps" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+			ratio=$(awk -v a="$xpps" -v b="$bpps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 			printf '%-8s %-7s %-8s %14s %14s %7s %10s %8s\n' "$n" "$flows" "$verdict" "$xpps" "$bpps" "$ratio" "$commit" "$mis"
 			rows+=("{\"filters\":$n,\"flows\":$flows,\"verdict\":\"$verdict\",\"xfp_pps\":$xpps,\"baseline\":\"xdp-$prog\",\"baseline_pps\":$bpps,\"ratio\":$ratio,\"commit_ms\":$commit,\"misclassified\":$mis}")
 		done
