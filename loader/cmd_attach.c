@@ -5,13 +5,16 @@
  * attach loads the XDP ingress and TC egress programs (sharing their
  * maps), commits the empty policy (nothing filtered), pins programs and
  * maps under ROOT/DEV/ (see pin.h), attaches XDP through netlink and TC
- * egress as a tcx link that is pinned too, so both outlive this process.
- * It refuses a device that already has an XDP program xfp did not put
- * there.
+ * egress as a link-less tcx attachment (BPF_PROG_ATTACH, target ifindex),
+ * so both outlive this process AND its pins: removing ROOT/DEV does not
+ * detach anything (no fail-open).  It refuses a device that already has
+ * an XDP program xfp did not put there, or an orphaned xfp program.
  *
  * detach removes the XDP program only if it is the one pinned under
- * ROOT/DEV (an atomic replace-if-still-ours), detaches xfp's own tcx link
- * (other TC programs are not touched), then removes the pins.
+ * ROOT/DEV (an atomic replace-if-still-ours), detaches exactly xfp's
+ * pinned TC program from tcx egress (other TC programs are not touched),
+ * then removes the pins.  Without pins it removes the orphaned xfp
+ * programs on DEV (found by name, see dp_orphan.h), each by its id.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,12 +30,10 @@
 #include "bpf/xfp_tc.skel.h"
 #include "bpf/xfp_xdp.skel.h"
 #include "loader/dp_load.h"
+#include "loader/dp_orphan.h"
 #include "loader/pin.h"
 #include "policy/dp_commit.h"
 
-/* enum bpf_attach_type BPF_TCX_EGRESS (kernel 6.6); Debian 12's UAPI
- * headers predate it. */
-#define XFP_BPF_TCX_EGRESS 47
 #include "loader/subcommands.h"
 
 static int libbpf_warn_only(enum libbpf_print_level level, const char *fmt,
@@ -60,8 +61,9 @@ static void detach_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s detach DEV\n"
 		"\n"
-		"Detach xfp's XDP program from DEV and remove its pins.  A program\n"
-		"that xfp did not attach is left alone.\n",
+		"Detach xfp's XDP and TC egress programs from DEV and remove its\n"
+		"pins.  A program that xfp did not attach is left alone.  Without\n"
+		"pins, removes orphaned xfp programs (named xfp_*) from DEV.\n",
 		prog_name);
 }
 
@@ -111,7 +113,7 @@ int cmd_attach(int argc, char **argv)
 	__u32 mode = XDP_FLAGS_DRV_MODE, cur_id = 0;
 	struct xfp_xdp *skel = NULL;
 	struct xfp_tc *tc = NULL;
-	int link = -1, xdp_attached = 0;
+	int tc_attached = 0, xdp_attached = 0;
 	char path[512];
 	const char *dev;
 	int c, ifindex, err;
@@ -162,6 +164,13 @@ int cmd_attach(int argc, char **argv)
 		}
 		if (fd >= 0)
 			close(fd);
+		if (dp_xfp_xdp_on(ifindex) == cur_id) {
+			fprintf(stderr,
+				"%s: %s has an orphaned xfp XDP program (id %u) without pins; "
+				"remove it first (xfp detach %s)\n",
+				prog_name, dev, cur_id, dev);
+			return 1;
+		}
 		fprintf(stderr,
 			"%s: %s already has an XDP program (id %u) that xfp did not attach; "
 			"remove it first (ip link set dev %s xdp off)\n",
@@ -169,6 +178,18 @@ int cmd_attach(int argc, char **argv)
 		return 1;
 	}
 
+	{
+		__u32 ids[4];
+		int n = dp_xfp_tcx_on(ifindex, ids, 4);
+
+		if (n > 0) {
+			fprintf(stderr,
+				"%s: %s has an orphaned xfp TC egress program (id %u) "
+				"without pins; remove it first (xfp detach %s)\n",
+				prog_name, dev, ids[0], dev);
+			return 1;
+		}
+	}
 	err = pin_root_prepare();
 	if (err)
 		return 1;
@@ -262,33 +283,32 @@ int cmd_attach(int argc, char **argv)
 		goto fail;
 	}
 	xdp_attached = 1;
-	link = bpf_link_create(bpf_program__fd(tc->progs.xfp_tc_egress),
-			       ifindex, XFP_BPF_TCX_EGRESS, NULL);
-	if (link < 0) {
-		fprintf(stderr,
-			"%s: attaching TC egress (tcx) to %s failed: %s\n",
-			prog_name, dev, strerror(-link));
-		goto fail;
-	}
-	if (pin_path(path, sizeof(path), dev, XFP_PIN_LINK_TC) ||
-	    bpf_obj_pin(link, path)) {
-		fprintf(stderr, "%s: cannot pin %s: %s\n", prog_name, path,
-			strerror(errno));
-		goto fail;
+	{
+		/* Link-less tcx: held by the device, not by a pin or fd. */
+		LIBBPF_OPTS(bpf_prog_attach_opts, po);
+
+		err = bpf_prog_attach_opts(
+			bpf_program__fd(tc->progs.xfp_tc_egress), ifindex,
+			XFP_BPF_TCX_EGRESS, &po);
+		if (err) {
+			fprintf(stderr,
+				"%s: attaching TC egress (tcx) to %s failed: %s\n",
+				prog_name, dev, strerror(errno));
+			goto fail;
+		}
+		tc_attached = 1;
 	}
 	printf("%s: attached (xdp prog id %u, %s mode; tc egress prog id %u)\n",
 	       dev, prog_id_of_fd(bpf_program__fd(skel->progs.xfp_xdp_ingress)),
 	       mode == XDP_FLAGS_DRV_MODE ? "native" : "generic",
 	       prog_id_of_fd(bpf_program__fd(tc->progs.xfp_tc_egress)));
-	close(link);
 	xfp_tc__destroy(tc);
 	xfp_xdp__destroy(skel);
 	return 0;
 fail:
-	if (link >= 0) {
-		bpf_link_detach(link);
-		close(link);
-	}
+	if (tc_attached)
+		bpf_prog_detach2(bpf_program__fd(tc->progs.xfp_tc_egress),
+				 ifindex, XFP_BPF_TCX_EGRESS);
 	if (xdp_attached) {
 		LIBBPF_OPTS(bpf_xdp_attach_opts, ao,
 			    .old_prog_fd = bpf_program__fd(
@@ -299,6 +319,65 @@ fail:
 	xfp_tc__destroy(tc);
 	xfp_xdp__destroy(skel);
 	return 1;
+}
+
+/* No pins: remove the xfp programs left on DEV, each by its id. */
+static int detach_orphans(const char *dev, int ifindex, const char *pin)
+{
+	__u32 xdp = dp_xfp_xdp_on(ifindex), tcx[8];
+	int n = dp_xfp_tcx_on(ifindex, tcx, 8), rc = 0;
+
+	if (!xdp && !n) {
+		fprintf(stderr, "%s: %s: xfp is not attached (no pin at %s)\n",
+			prog_name, dev, pin);
+		return 1;
+	}
+	if (xdp) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+		__u32 flags = 0;
+		int fd = bpf_prog_get_fd_by_id(xdp), err = -errno;
+
+		if (!bpf_xdp_query(ifindex, 0, &q))
+			flags = q.attach_mode == XDP_ATTACHED_SKB ?
+					XDP_FLAGS_SKB_MODE :
+				q.attach_mode == XDP_ATTACHED_DRV ?
+					XDP_FLAGS_DRV_MODE :
+					0;
+		if (fd >= 0) {
+			ao.old_prog_fd = fd;
+			err = bpf_xdp_attach(ifindex, -1,
+					     flags | XDP_FLAGS_REPLACE, &ao);
+			close(fd);
+		}
+		if (err) {
+			fprintf(stderr,
+				"%s: %s: removing the orphaned XDP program (id %u) failed: %s\n",
+				prog_name, dev, xdp, strerror(-err));
+			rc = 1;
+		} else {
+			printf("%s: removed orphaned xfp XDP program (id %u)\n",
+			       dev, xdp);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		int fd = bpf_prog_get_fd_by_id(tcx[i]);
+
+		if (fd < 0 ||
+		    bpf_prog_detach2(fd, ifindex, XFP_BPF_TCX_EGRESS)) {
+			fprintf(stderr,
+				"%s: %s: removing the orphaned TC egress program (id %u) failed: %s\n",
+				prog_name, dev, tcx[i], strerror(errno));
+			rc = 1;
+		} else {
+			printf("%s: removed orphaned xfp TC egress program (id %u)\n",
+			       dev, tcx[i]);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	unpin_dev(dev);
+	return rc;
 }
 
 int cmd_detach(int argc, char **argv)
@@ -328,11 +407,8 @@ int cmd_detach(int argc, char **argv)
 	if (pin_path(path, sizeof(path), dev, XFP_PIN_PROG_XDP))
 		return 1;
 	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s: xfp is not attached (no pin at %s)\n",
-			prog_name, dev, path);
-		return 1;
-	}
+	if (fd < 0)
+		return detach_orphans(dev, ifindex, path);
 	pinned_id = prog_id_of_fd(fd);
 	if (bpf_xdp_query(ifindex, 0, &q) == 0) {
 		if (q.attach_mode == XDP_ATTACHED_SKB)
@@ -358,16 +434,25 @@ int cmd_detach(int argc, char **argv)
 		}
 	}
 	close(fd);
-	/* Our tcx link only: other TC programs on DEV stay. */
+	/* Exactly our pinned TC program: other TC programs on DEV stay. */
+	if (!pin_path(path, sizeof(path), dev, XFP_PIN_PROG_TC)) {
+		int tfd = bpf_obj_get(path);
+
+		if (tfd >= 0) {
+			if (dp_tcx_has(ifindex, prog_id_of_fd(tfd)) &&
+			    bpf_prog_detach2(tfd, ifindex, XFP_BPF_TCX_EGRESS))
+				fprintf(stderr,
+					"%s: detaching TC egress from %s: %s\n",
+					prog_name, dev, strerror(errno));
+			close(tfd);
+		}
+	}
+	/* A tcx link pinned by an older xfp. */
 	if (!pin_path(path, sizeof(path), dev, XFP_PIN_LINK_TC)) {
 		int lfd = bpf_obj_get(path);
 
 		if (lfd >= 0) {
-			err = bpf_link_detach(lfd);
-			if (err && errno != ENOLINK)
-				fprintf(stderr,
-					"%s: detaching TC egress from %s: %s\n",
-					prog_name, dev, strerror(errno));
+			bpf_link_detach(lfd);
 			close(lfd);
 		}
 	}

@@ -15,6 +15,7 @@
 #include <linux/if_link.h>
 
 #include "loader/dp_load.h"
+#include "loader/dp_orphan.h"
 #include "loader/json.h"
 #include "loader/pin.h"
 #include "loader/subcommands.h"
@@ -24,6 +25,7 @@ struct dev_status {
 	const char *dev;
 	unsigned ifindex;
 	__u32 xdp_id, xdp_attached_id, tc_id, link_id, table_id;
+	bool tc_attached;
 	const char *xdp_mode;
 	bool have_table;
 	struct xfp_dp_header h;
@@ -69,6 +71,7 @@ static void collect(struct dev_status *s)
 	s->xdp_id = obj_id(s->dev, XFP_PIN_PROG_XDP, false);
 	s->tc_id = obj_id(s->dev, XFP_PIN_PROG_TC, false);
 	s->link_id = obj_id(s->dev, XFP_PIN_LINK_TC, true);
+	s->tc_attached = s->ifindex && dp_tcx_has((int)s->ifindex, s->tc_id);
 	s->xdp_mode = "none";
 	if (s->ifindex && !bpf_xdp_query((int)s->ifindex, 0, &q)) {
 		s->xdp_attached_id = q.prog_id;
@@ -91,6 +94,58 @@ static void collect(struct dev_status *s)
 		s->have_table = true;
 	}
 	close(tab);
+}
+
+/* xfp-named programs on devices of this netns that have no pins (or
+ * other ones than the pins name).  n < 0: only count, print nothing. */
+static int orphans(struct json *j, char **devs, int n)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int count = 0;
+
+	if (!ifs)
+		return 0;
+	for (i = ifs; i->if_index; i++) {
+		__u32 xdp = dp_xfp_xdp_on((int)i->if_index), tcx[8];
+		int nt = dp_xfp_tcx_on((int)i->if_index, tcx, 8);
+		bool pinned = false;
+
+		for (int k = 0; k < n; k++)
+			if (!strcmp(devs[k], i->if_name))
+				pinned = true;
+		if (pinned) {
+			if (xdp == obj_id(i->if_name, XFP_PIN_PROG_XDP, false))
+				xdp = 0;
+			for (int k = 0; k < nt; k++)
+				if (tcx[k] ==
+				    obj_id(i->if_name, XFP_PIN_PROG_TC, false))
+					tcx[k--] = tcx[--nt];
+		}
+		if (!xdp && !nt)
+			continue;
+		count++;
+		if (n < 0)
+			continue;
+		if (j) {
+			json_obj_open(j, NULL);
+			json_str(j, "dev", i->if_name);
+			json_u64(j, "ifindex", i->if_index);
+			json_u64(j, "xdp_prog_id", xdp);
+			json_u64(j, "tc_prog_id", nt ? tcx[0] : 0);
+			json_obj_close(j);
+		} else {
+			printf("%s (ifindex %u): ORPHANED xfp programs, no pins "
+			       "(still filtering with their last policy; "
+			       "remove with: xfp detach %s)\n",
+			       i->if_name, i->if_index, i->if_name);
+			if (xdp)
+				printf("  xdp ingress  prog id %u\n", xdp);
+			for (int k = 0; k < nt; k++)
+				printf("  tc egress    prog id %u\n", tcx[k]);
+		}
+	}
+	if_freenameindex(ifs);
+	return count;
 }
 
 static void status_usage(FILE *f)
@@ -137,7 +192,7 @@ int cmd_status(int argc, char **argv)
 	if (json) {
 		json_begin(&j, stdout);
 		json_arr_open(&j, "devices");
-	} else if (!n) {
+	} else if (!n && !orphans(NULL, NULL, -1)) {
 		printf("xfp is not attached to any device\n");
 	}
 	for (int i = 0; i < n; i++) {
@@ -155,7 +210,7 @@ int cmd_status(int argc, char **argv)
 				  s.xdp_id && s.xdp_id == s.xdp_attached_id);
 			json_str(&j, "xdp_mode", s.xdp_mode);
 			json_u64(&j, "tc_prog_id", s.tc_id);
-			json_u64(&j, "tc_link_id", s.link_id);
+			json_bool(&j, "tc_attached", s.tc_attached);
 			json_u64(&j, "policy_table_id", s.table_id);
 			if (s.have_table) {
 				json_u64(&j, "generation", s.h.generation);
@@ -178,8 +233,8 @@ int cmd_status(int argc, char **argv)
 				       "attached" :
 				       "NOT attached",
 			       s.xdp_mode);
-			printf("  tc egress    prog id %u, tcx link id %u\n",
-			       s.tc_id, s.link_id);
+			printf("  tc egress    prog id %u, %s (tcx)\n", s.tc_id,
+			       s.tc_attached ? "attached" : "NOT attached");
 			if (s.have_table)
 				printf("  policy       generation %llu, %u filters "
 				       "(%u in packet layers), %u inbound SAs\n"
@@ -198,6 +253,11 @@ int cmd_status(int argc, char **argv)
 		}
 		dp_table_free(&s.t);
 	}
+	if (json) {
+		json_arr_close(&j);
+		json_arr_open(&j, "orphans");
+	}
+	orphans(json ? &j : NULL, devs, n);
 	if (json) {
 		json_arr_close(&j);
 		json_end(&j);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1012,6 +1013,13 @@ int cmd_worker(int argc, char **argv)
 	if (optind + 1 != argc) {
 		worker_usage(stderr);
 		return 2;
+	}
+	/* Key schedules (OpenSSL's in its heap, outside sodium's guarded
+	 * pages) must not end up in a core dump or be read through
+	 * /proc/PID/mem by a same-uid process. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
+		logmsg("prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
+		return 1;
 	}
 	if (sodium_init() < 0) {
 		logmsg("libsodium failed to initialise");

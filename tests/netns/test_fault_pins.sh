@@ -3,15 +3,18 @@
 #
 # B runs a policy that blocks ICMP in.  Then its pin directory
 # ($XFP_BPFFS/xfp/DEV) is deleted by hand.  Checked:
-#   - ingress keeps enforcing the running policy (the XDP program stays
-#     attached to the device; nothing fails open there);
+#   - ingress and egress keep enforcing the running policy (the XDP
+#     program and the link-less tcx egress program stay attached to the
+#     device; nothing fails open);
+#   - `xfp status` reports the orphaned programs;
 #   - every xfp command on the device fails with an error that says what
 #     is missing (the device, the pin path) and exits non-zero, instead of
 #     acting on a half-present state;
 #   - `xfp attach` refuses to stack a second program and names the orphan
-#     and the command that removes it;
-#   - recovery: that command, then attach and load, enforces the policy
-#     again in both directions, and detach leaves the device clean.
+#     and the command that removes it (`xfp detach DEV`);
+#   - recovery: that command removes exactly the orphans, then attach and
+#     load enforce the policy again in both directions, and detach leaves
+#     the device clean.
 . "$(dirname "$0")/lib.sh"
 need ip ping "$XFP" "$PY"
 
@@ -57,6 +60,27 @@ rm -rf "${XFP_BPFFS:?}/xfp/$DB"
 
 if ping_in; then fail "ingress still enforces the running policy" "ping passed: failed open"; else ok "ingress still enforces the running policy"; fi
 check_eq "the XDP program stays attached" "$(ip -n "$B" -j link show "$DB" | json_get - 'j[0]["xdp"]["prog"]["id"]')" "$xdp_id"
+udp_out_left() { # without stats pins: A sees whether B's datagram leaves
+	nsx "$A" timeout 3 "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.18.0.1", 9999)); s.settimeout(2)
+try: s.recv(10); sys.exit(0)
+except socket.timeout: sys.exit(1)' &
+	local rp=$!
+	sleep 0.5
+	nsx "$B" "$PY" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    try: s.sendto(b"x", ("198.18.0.1", 9999))
+    except OSError: pass'
+	wait $rp
+}
+if udp_out_left; then fail "egress still enforces the running policy" "UDP to 9999 left: failed open"; else ok "egress still enforces the running policy"; fi
+orph=$(nsx "$B" "$XFP" status -j | json_get - '[o["xdp_prog_id"] for o in j["orphans"] if o["dev"]=="'"$DB"'"]')
+check_eq "xfp status -j reports the orphaned XDP program" "$orph" "[$xdp_id]"
+check "xfp status names the orphan and the fix" sh -c "ip netns exec $B $XFP status | grep -q 'ORPHANED.*xfp detach $DB'"
 
 expect_err() { # NAME PATTERN CMD...: CMD fails and its stderr matches
 	local name=$1 pat=$2 out rc
@@ -72,11 +96,13 @@ expect_err() { # NAME PATTERN CMD...: CMD fails and its stderr matches
 expect_err "xfp stats names the missing pins" "$DB.*not attached.*$XFP_BPFFS/xfp/$DB" nsx "$B" "$XFP" stats "$DB"
 expect_err "xfp policy load refuses, nothing attached" "not attached|xfp attach" nsx "$B" "$XFP" policy load "$TMPD/p.pol" dev "$DB"
 expect_err "xfp filter add refuses" "$DB.*not attached" nsx "$B" "$XFP" filter add x layer inbound-transport action block protocol tcp dev "$DB"
-expect_err "xfp detach names the missing pin" "$DB.*not attached.*xdp_ingress" nsx "$B" "$XFP" detach "$DB"
-expect_err "xfp attach refuses to stack and says how to remove the orphan" "XDP program \(id $xdp_id\).*xdp off" nsx "$B" "$XFP" attach "$DB"
+expect_err "xfp attach refuses to stack and says how to remove the orphan" "orphaned xfp XDP program \(id $xdp_id\).*xfp detach $DB" nsx "$B" "$XFP" attach "$DB"
 
 # Recovery, as the message says.
-check "remove the orphaned XDP program" nsx "$B" ip link set dev "$DB" xdp off
+check "xfp detach removes the orphaned programs" sh -c "ip netns exec $B $XFP detach $DB | grep -q 'orphaned xfp TC egress'"
+ip -n "$B" link show "$DB" | grep -q "prog/xdp" && fail "orphaned XDP program removed" "still attached" || ok "orphaned XDP program removed"
+if udp_out_left; then ok "orphaned TC egress program removed (UDP to 9999 leaves)"; else fail "orphaned TC egress program removed" "UDP still blocked"; fi
+expect_err "xfp detach again names the missing pin" "$DB.*not attached.*xdp_ingress" nsx "$B" "$XFP" detach "$DB"
 check "xfp attach again" nsx "$B" "$XFP" attach "$DB"
 check "policy load again" nsx "$B" "$XFP" policy load "$TMPD/p.pol"
 check_eq "xfp status lists $DB again" "$(nsx "$B" "$XFP" status -j | json_get - 'j["devices"][0]["dev"]')" "$DB"
