@@ -5,6 +5,11 @@
 #                           (not in $(...): the cleanup list lives in this shell)
 #   veth_new A NSA B NSB    veth pair A (in NSA) <-> B (in NSB), both up
 #   bpffs_private           mount a private bpffs, export XFP_BPFFS
+#   two_hosts               namespaces A, B joined by veth DA <-> DB with
+#                           198.18.0.1/24 + 2001:db8::1/64 on A, .2 / ::2 on B
+#   two_hosts_quiet         the same, IPv4 only, no IPv6 and static neighbours
+#                           (no ND/ARP frames among counted traffic); sets
+#                           mac_a, mac_b
 #   ok NAME / fail NAME WHY TAP lines; check NAME CMD... runs CMD
 #   need CMD...             fail loudly (not skip) when a tool is missing
 #
@@ -104,6 +109,38 @@ bpffs_private() {
 	mount -t bpf bpf "$TMPD/bpffs" || { fail "mount private bpffs" "mount -t bpf failed"; done_testing; }
 	_mounts+=("$TMPD/bpffs")
 	export XFP_BPFFS=$TMPD/bpffs
+}
+
+# The common topology: host A and host B on one veth pair, both families.
+two_hosts() {
+	netns_new A a
+	netns_new B b
+	DA=${TAG}a
+	DB=${TAG}b
+	veth_new "$DA" "$A" "$DB" "$B"
+	ip -n "$A" addr add 198.18.0.1/24 dev "$DA"
+	ip -n "$B" addr add 198.18.0.2/24 dev "$DB"
+	ip -n "$A" addr add 2001:db8::1/64 dev "$DA" nodad
+	ip -n "$B" addr add 2001:db8::2/64 dev "$DB" nodad
+}
+
+two_hosts_quiet() {
+	local ns_dev ns dev
+	netns_new A a
+	netns_new B b
+	DA=${TAG}a
+	DB=${TAG}b
+	veth_new "$DA" "$A" "$DB" "$B"
+	for ns_dev in "$A:$DA" "$B:$DB"; do
+		ns=${ns_dev%%:*} dev=${ns_dev#*:}
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+	done
+	ip -n "$A" addr add 198.18.0.1/24 dev "$DA"
+	ip -n "$B" addr add 198.18.0.2/24 dev "$DB"
+	mac_a=$(ip -n "$A" -br link show "$DA" | awk '{print $3}')
+	mac_b=$(ip -n "$B" -br link show "$DB" | awk '{print $3}')
+	ip -n "$A" neigh replace 198.18.0.2 lladdr "$mac_b" dev "$DA" nud permanent
+	ip -n "$B" neigh replace 198.18.0.1 lladdr "$mac_a" dev "$DB" nud permanent
 }
 
 bg_pid() { _pids+=("$1"); }

@@ -22,21 +22,7 @@
 GEN=$XFP_BUILD/bench/xfp-gen
 need ip "$XFP" "$PY" "$GEN"
 
-netns_new A a
-netns_new B b
-DA=${TAG}a
-DB=${TAG}b
-veth_new "$DA" "$A" "$DB" "$B"
-for ns_dev in "$A:$DA" "$B:$DB"; do
-	ns=${ns_dev%%:*} dev=${ns_dev#*:}
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
-done
-ip -n "$A" addr add 198.18.0.1/24 dev "$DA"
-ip -n "$B" addr add 198.18.0.2/24 dev "$DB"
-mac_a=$(ip -n "$A" -br link show "$DA" | awk '{print $3}')
-mac_b=$(ip -n "$B" -br link show "$DB" | awk '{print $3}')
-ip -n "$A" neigh replace 198.18.0.2 lladdr "$mac_b" dev "$DA" nud permanent
-ip -n "$B" neigh replace 198.18.0.1 lladdr "$mac_a" dev "$DB" nud permanent
+two_hosts_quiet
 bpffs_private
 
 cat >"$TMPD/p1.pol" <<'EOF'

@@ -9,15 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need ip ping "$XFP" "$PY"
 
-netns_new A a
-netns_new B b
-DA=${TAG}a
-DB=${TAG}b
-veth_new "$DA" "$A" "$DB" "$B"
-ip -n "$A" addr add 198.18.0.1/24 dev "$DA"
-ip -n "$B" addr add 198.18.0.2/24 dev "$DB"
-ip -n "$A" addr add 2001:db8::1/64 dev "$DA" nodad
-ip -n "$B" addr add 2001:db8::2/64 dev "$DB" nodad
+two_hosts
 bpffs_private
 
 check "xfp attach $DB" nsx "$B" "$XFP" attach "$DB"

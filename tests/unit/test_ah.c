@@ -46,8 +46,18 @@ static struct xfp_sa *dpdk_sa(uint8_t dir, uint8_t mode, enum xfp_engine_id eng)
 	tu_cfg(&c, XFP_ALG_AH_SHA256, dir, mode, 0x7b);
 	memset(c.key, 0x5a, 32);
 	c.engine = eng;
-	tu_addr4(&c.src, "10.0.111.2");
-	tu_addr4(&c.dst, "10.0.222.2");
+	/* The SA's endpoints are those of the published tunnel packet (its
+	 * ICV covers them), taken from the vector rather than written again. */
+	{
+		uint8_t hdr[300];
+
+		tu_hex(AH_TUNNEL_OUT, hdr, sizeof(hdr));
+		memset(&c.src, 0, sizeof(c.src));
+		memset(&c.dst, 0, sizeof(c.dst));
+		c.src.family = c.dst.family = AF_INET;
+		memcpy(c.src.a, hdr + 12, 4);
+		memcpy(c.dst.a, hdr + 16, 4);
+	}
 	return tu_sa(&c);
 }
 
