@@ -164,7 +164,7 @@ $(O)/bench/%: $(O)/bench/%.o $(LIBXFP)
 FUZZ_BASE  := -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -I$(O) -fno-sanitize-recover=all
 FUZZ_FLAGS := $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined
 FUZZ_OBJFLAGS := $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 60
 # Library objects are compiled once with fuzzer instrumentation and linked
 # into every harness.
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(O)/fuzzobj/%.o)
@@ -176,7 +176,11 @@ $(O)/fuzzobj/%.o: %.c
 $(O)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS) $(FUZZ_LDLIBS)
+
+# fuzz_bpf_xdp runs the real XDP program (its skeleton embeds the object).
+$(O)/tests/fuzz/fuzz_bpf_xdp: $(O)/bpf/xfp_xdp.skel.h
+$(O)/tests/fuzz/fuzz_bpf_xdp: FUZZ_LDLIBS := $(BPF_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
@@ -235,7 +239,7 @@ help:
 	@echo '  check-netns    only the network-namespace integration tier'
 	@echo '  demo           deps + build + run the demo in network namespaces'
 	@echo '  bench          deps + build + run the benchmarks (prints a table, writes JSON)'
-	@echo '  fuzz           build libFuzzer harnesses and run each for FUZZ_SECONDS (default 30)'
+	@echo '  fuzz           build libFuzzer harnesses and run each for FUZZ_SECONDS (default 60), two at a time'
 	@echo '  fuzz-long      run each harness for an hour'
 	@echo '  install        install xfp into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
 	@echo '  format         clang-format the tree in place; format-check only reports'

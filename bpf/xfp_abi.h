@@ -525,6 +525,9 @@ struct xfp_flow_key {
  * created on one CPU reads as zeros on the others: without this bit a
  * zeroed value would read as "pass". */
 #define XFP_FLOW_F_VALID (1u << 1)
+/* The pass verdict relies on an ALE connection entry (connectionless
+ * flows): a hit is only good while that entry is alive (idle timeout). */
+#define XFP_FLOW_F_CONN (1u << 2)
 
 struct xfp_flow_val {
 	__u8 verdict;
@@ -534,12 +537,49 @@ struct xfp_flow_val {
 	__u32 decision; /* decision record that settled the flow */
 };
 
+/*
+ * ALE connection state (map XFP_MAP_CONNS, one LRU hash shared by XDP
+ * ingress and TC egress, not per CPU): a connection that ALE authorized,
+ * keyed from the host's side (local/remote), so a packet in either
+ * direction finds it.  `generation` is the policy the verdict came from:
+ * a commit makes every entry stale, and the next packet of the connection
+ * is authorized again at the layer that opened it (WFP's
+ * reauthorization).  UDP, ICMP and other connectionless flows expire
+ * after xfp_conn_idle_ns without a packet; TCP entries live until the
+ * LRU evicts them.  ICMP flows are per address pair and protocol.
+ */
+struct xfp_conn_key {
+	__u8 family;
+	__u8 proto;
+	__be16 lport; /* host order of the wire: as in the packet */
+	__be16 rport;
+	__u16 pad;
+	__u32 laddr[4];
+	__u32 raddr[4];
+};
+
+struct xfp_conn_val {
+	__u64 last_ns; /* bpf_ktime_get_ns() of a recent packet */
+	__u32 generation; /* policy the verdict belongs to */
+	__u8 verdict; /* ALE's verdict: XFP_VERDICT_PASS or _DROP */
+	__u8 reason;
+	__u8 dir; /* who opened it: 0 inbound (recv-accept), 1 outbound */
+	__u8 flags;
+};
+
+#define XFP_MAP_CONNS "xfp_conns"
+#define XFP_CONNS_MAX 65536
+#define XFP_CONN_IDLE_DEFAULT_S 60 /* UDP/ICMP idle timeout */
+#define XFP_CONN_REFRESH_NS 1000000000ull /* last_ns written at most 1/s */
+
 /* What the last packet went through; written only by trace builds. */
 #define XFP_TRACE_F_CACHE_HIT (1u << 0)
 #define XFP_TRACE_F_ALE (1u << 1) /* ALE layer evaluated */
 #define XFP_TRACE_F_SPI (1u << 2) /* IPsec SPI path */
 #define XFP_TRACE_F_NEW_CONN (1u << 3)
 #define XFP_TRACE_F_NON_IP (1u << 4)
+#define XFP_TRACE_F_CONN (1u << 5) /* an ALE connection entry decided */
+#define XFP_TRACE_F_REAUTH (1u << 6) /* authorized again after a commit */
 
 struct xfp_trace {
 	__u64 generation;
@@ -561,8 +601,7 @@ _Static_assert(sizeof(struct xfp_dp_header) == 32, "xfp_dp_header layout");
 _Static_assert(sizeof(struct xfp_dp_roots) == 32, "xfp_dp_roots layout");
 _Static_assert(sizeof(struct xfp_dp_info) == 32, "xfp_dp_info layout");
 _Static_assert(sizeof(struct xfp_dp_node) == 32, "xfp_dp_node layout");
-_Static_assert(sizeof(struct xfp_dp_decision) == 32,
-	       "xfp_dp_decision layout");
+_Static_assert(sizeof(struct xfp_dp_decision) == 32, "xfp_dp_decision layout");
 _Static_assert(sizeof(struct xfp_dp_spi) == 32, "xfp_dp_spi layout");
 _Static_assert(sizeof(struct xfp_dp_slot) == 32, "xfp_dp_slot layout");
 _Static_assert(sizeof(struct xfp_dp_box_a) == 32 &&
@@ -574,6 +613,8 @@ _Static_assert(XFP_DP_ROOTS <= 24, "roots fit records 1..3");
 _Static_assert(sizeof(struct xfp_dp_key) == 136, "xfp_dp_key layout");
 _Static_assert(sizeof(struct xfp_flow_key) == 44, "xfp_flow_key layout");
 _Static_assert(sizeof(struct xfp_flow_val) == 8, "xfp_flow_val layout");
+_Static_assert(sizeof(struct xfp_conn_key) == 40, "xfp_conn_key layout");
+_Static_assert(sizeof(struct xfp_conn_val) == 16, "xfp_conn_val layout");
 _Static_assert(sizeof(struct xfp_trace) == 48, "xfp_trace layout");
 _Static_assert(sizeof(struct xfp_counter) == 16, "xfp_counter layout");
 _Static_assert(XFP_VERDICT__MAX <= XFP_STAT_DROP_BASE,

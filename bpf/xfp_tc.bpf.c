@@ -4,8 +4,10 @@
  *
  * Classifies every outgoing packet at outbound-transport and, for a new
  * connection, at ale-auth-connect (bpf/lib/dp.h).  The verdict is pass
- * (clear), block, or secure; secure traffic needs the crypto worker, which
- * does not exist yet, so it is dropped as no-worker and never sent clear.
+ * (clear), block, or secure.  Secure traffic goes to the crypto worker
+ * with the outbound SA of its peer (bpf/lib/xsk.h xfp_xsk_secure()); no
+ * SA yet is an acquire event and a drop (no-sa), no worker a drop
+ * (no-worker).  It is never sent in clear.
  *
  * One exit point: every return goes through `out:`, which counts the
  * verdict and, for a drop, its reason.
@@ -32,19 +34,35 @@ int xfp_tc_egress(struct __sk_buff *skb)
 	struct xfp_parsed p = {};
 	__u32 reason, verdict = XFP_VERDICT_PASS;
 	void *data, *data_end;
+	int action = TC_ACT_OK;
 
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want); /* on failure, parsing says why */
 	data = ctx_data(skb);
 	data_end = ctx_data_end(skb);
 
-	reason = xfp_parse_frame(data, data_end, &p);
+	reason = xfp_parse_frame_len(data, data_end, len, &p);
 	if (reason) {
 		verdict = XFP_VERDICT_DROP;
 		goto out;
 	}
 	verdict = xfp_dp_packet(&p, XFP_DIR_OUT, &reason);
+	if (verdict == XFP_VERDICT_DROP && reason == XFP_DROP_NO_WORKER) {
+		/* "secure": the compiled decision says this packet must
+		 * leave protected.  The SA is the one the worker installed
+		 * for the peer (the policy binds manual SAs to a filter
+		 * with one remote address). */
+		struct xfp_sa_ref *ref = xfp_xsk_peer(&p, 0);
+
+		action = xfp_xsk_secure(skb, &p, ref ? ref->sa_id : 0, &reason);
+		verdict = action == TC_ACT_REDIRECT ? XFP_VERDICT_REDIRECT :
+						      XFP_VERDICT_DROP;
+		goto out;
+	}
+	action = verdict == XFP_VERDICT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 out:
+	if (verdict == XFP_VERDICT_DROP)
+		action = TC_ACT_SHOT;
 	xfp_count_verdict(XFP_PROG_TC_EGRESS, verdict, reason, len);
-	return verdict == XFP_VERDICT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+	return action;
 }

@@ -3,7 +3,8 @@
  * xfp_xdp.bpf.c - XDP ingress program attached to every xfp device.
  *
  * Parses the frame, counts it per protocol, and enforces the policy:
- * IPsec packets are checked against the inbound SAs, clear text is
+ * IPsec packets with an SPI the crypto worker holds go to its AF_XDP
+ * socket of this rx queue (none there: dropped, no-worker), clear text is
  * classified at inbound-transport and, for a new connection, at
  * ale-auth-recv-accept (bpf/lib/dp.h).  Malformed IP is dropped with the
  * reason that names the fault.
@@ -51,6 +52,16 @@ int xfp_xdp_ingress(struct xdp_md *ctx)
 		xfp_count_proto(XFP_PROTO_OTHER, bytes);
 
 	verdict = xfp_dp_packet(&p, XFP_DIR_IN, &reason);
+	if (verdict == XFP_VERDICT_REDIRECT) {
+		/* IPsec for one of the worker's SAs: to its socket of this
+		 * rx queue; no socket (no worker, or it died) is a drop. */
+		action = bpf_redirect_map(&xfp_xsks, ctx->rx_queue_index,
+					  XDP_DROP);
+		if (action != XDP_REDIRECT) {
+			verdict = XFP_VERDICT_DROP;
+			reason = XFP_DROP_NO_WORKER;
+		}
+	}
 out:
 	if (verdict == XFP_VERDICT_DROP)
 		action = XDP_DROP;

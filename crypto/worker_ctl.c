@@ -41,7 +41,8 @@
 	X(HARD_PACKETS, "hard_packets")   \
 	X(SOFT_SECONDS, "soft_seconds")   \
 	X(HARD_SECONDS, "hard_seconds")   \
-	X(IDLE_SECONDS, "idle_seconds")
+	X(IDLE_SECONDS, "idle_seconds")   \
+	X(SEQ, "seq")
 
 enum ctl_key {
 #define K__(e, s) K_##e,
@@ -298,6 +299,9 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 	case K_HARD_SECONDS:
 		c->hard.seconds = n;
 		break;
+	case K_SEQ:
+		c->seq_start = n;
+		break;
 	default: /* K_IDLE_SECONDS */
 		c->idle_seconds = n;
 		break;
@@ -399,6 +403,17 @@ int xfp_ctl_parse(const char *buf, size_t len, struct xfp_ctl_req *req)
 				    xfp_alg_name(req->sa.alg),
 				    req->sa.proto == XFP_IPSEC_AH ? "AH" :
 								    "ESP");
+		if ((req->seen & (1u << K_SEQ)) && req->sa.dir != XFP_SA_OUT)
+			return fail(
+				req,
+				"seq=%" PRIu64
+				": only an outbound SA (dir=out) has a sequence number to start",
+				req->sa.seq_start);
+		if (!req->sa.esn && req->sa.seq_start > UINT32_MAX)
+			return fail(req,
+				    "seq=%" PRIu64
+				    ": beyond 4294967295 needs esn=1",
+				    req->sa.seq_start);
 	}
 	if (req->op == XFP_CTL_DEL_SA && !(req->seen & (1u << K_ID)) &&
 	    (req->seen & ((1u << K_SPI) | (1u << K_DIR))) !=

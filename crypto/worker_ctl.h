@@ -13,7 +13,11 @@
  *
  * SA keys: id spi dir proto mode alg engine key src dst natt natt_sport
  * natt_dport replay_window no_replay esn soft_bytes hard_bytes
- * soft_packets hard_packets soft_seconds hard_seconds idle_seconds.
+ * soft_packets hard_packets soft_seconds hard_seconds idle_seconds seq.
+ * seq (outbound only; at most 2^32 - 1 without esn) is the last sequence
+ * number taken as used: the first packet gets seq + 1.  It exists for
+ * tests (sequence number exhaustion) and interop; the worker raises it
+ * to the SPI's recorded high-water mark, never lowers it.
  * Unknown keys, repeated keys and bad values are errors (EINVAL) and the
  * message names the key and value (never a key's value).
  *

@@ -47,13 +47,19 @@ static int libbpf_warn_only(enum libbpf_print_level level, const char *fmt,
 static void attach_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s attach DEV [--mode native|generic]\n"
+		"Usage: %s attach DEV [--mode native|generic] [--idle-timeout SEC]\n"
 		"\n"
-		"Load xfp's XDP program, pin it and its maps under the bpffs\n"
-		"(/sys/fs/bpf/xfp/DEV, or $XFP_BPFFS/xfp/DEV) and attach it to DEV.\n"
-		"  --mode native   driver XDP (default)\n"
-		"  --mode generic  generic (skb) XDP, for drivers without XDP\n",
-		prog_name);
+		"Load xfp's XDP ingress and TC egress programs, pin them and their\n"
+		"maps under the bpffs (/sys/fs/bpf/xfp/DEV, or $XFP_BPFFS/xfp/DEV)\n"
+		"and attach them to DEV with the empty policy (everything permitted)\n"
+		"until 'xfp policy load'.  The maps shared with the crypto worker go\n"
+		"under DEV/worker/; start 'xfp worker DEV' after attaching.\n"
+		"  --mode native        driver XDP (default)\n"
+		"  --mode generic       generic (skb) XDP, for drivers without XDP\n"
+		"  --idle-timeout SEC   a UDP/ICMP connection that ALE authorized\n"
+		"                       ends after SEC seconds without a packet\n"
+		"                       (default %d)\n",
+		prog_name, XFP_CONN_IDLE_DEFAULT_S);
 }
 
 static void detach_usage(FILE *f)
@@ -91,7 +97,7 @@ static void unpin_dev(const char *dev)
 	static const char *const names[] = {
 		XFP_PIN_PROG_XDP, XFP_PIN_PROG_TC,     XFP_PIN_LINK_TC,
 		XFP_MAP_STATS,	  XFP_MAP_PROTO_STATS, XFP_MAP_POLICY,
-		XFP_MAP_FLOWS,
+		XFP_MAP_FLOWS,	  XFP_MAP_CONNS,
 	};
 	char path[512];
 	size_t i;
@@ -99,6 +105,11 @@ static void unpin_dev(const char *dev)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!pin_path(path, sizeof(path), dev, names[i]))
 			unlink(path);
+	/* The maps shared with the worker stay while a worker is
+	 * installed on DEV (it uses them; `xfp worker DEV --remove`
+	 * removes them). */
+	if (!pin_worker_installed(dev))
+		pin_shared_unpin(dev);
 	if (!pin_path(path, sizeof(path), dev, NULL))
 		rmdir(path);
 }
@@ -107,10 +118,14 @@ int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	__u32 mode = XDP_FLAGS_DRV_MODE, cur_id = 0;
+	__u64 idle_ns = XFP_CONN_IDLE_DEFAULT_S * 1000000000ull;
+	char *end;
+	unsigned long v;
 	struct xfp_xdp *skel = NULL;
 	struct xfp_tc *tc = NULL;
 	int tc_attached = 0, xdp_attached = 0;
@@ -118,8 +133,19 @@ int cmd_attach(int argc, char **argv)
 	const char *dev;
 	int c, ifindex, err;
 
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:i:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'i':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || !v || v > 86400) {
+				fprintf(stderr,
+					"%s: --idle-timeout '%s' is wrong: expected seconds, 1 to 86400\n",
+					prog_name, optarg);
+				return 2;
+			}
+			idle_ns = v * 1000000000ull;
+			break;
 		case 'm':
 			if (!strcmp(optarg, "native"))
 				mode = XDP_FLAGS_DRV_MODE;
@@ -200,8 +226,13 @@ int cmd_attach(int argc, char **argv)
 		return 1;
 	}
 
-	skel = xfp_xdp__open_and_load();
-	if (!skel) {
+	/* The crypto worker's maps (XSKMAPs, SA references, its config,
+	 * the acquire ring): the ones a worker already pinned are reused,
+	 * the others are created here and pinned for the worker. */
+	skel = xfp_xdp__open();
+	if (skel)
+		skel->rodata->xfp_conn_idle_ns = idle_ns;
+	if (!skel || pin_shared_reuse(skel->obj, dev) || xfp_xdp__load(skel)) {
 		fprintf(stderr, "%s: loading the XDP program failed: %s\n",
 			prog_name, strerror(errno));
 		goto fail;
@@ -209,6 +240,8 @@ int cmd_attach(int argc, char **argv)
 	/* Shared with XDP: policy, flow cache, counters, trace.  Not
 	 * xfp_scratch: each program builds its key in its own. */
 	tc = xfp_tc__open();
+	if (tc)
+		tc->rodata->xfp_conn_idle_ns = idle_ns;
 	if (!tc ||
 	    bpf_map__reuse_fd(tc->maps.xfp_policy,
 			      bpf_map__fd(skel->maps.xfp_policy)) ||
@@ -220,6 +253,20 @@ int cmd_attach(int argc, char **argv)
 			      bpf_map__fd(skel->maps.xfp_proto_stats)) ||
 	    bpf_map__reuse_fd(tc->maps.xfp_trace,
 			      bpf_map__fd(skel->maps.xfp_trace)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_conns,
+			      bpf_map__fd(skel->maps.xfp_conns)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_peer_out,
+			      bpf_map__fd(skel->maps.xfp_peer_out)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_worker_cfg,
+			      bpf_map__fd(skel->maps.xfp_worker_cfg)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_acquire,
+			      bpf_map__fd(skel->maps.xfp_acquire)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_spi_in,
+			      bpf_map__fd(skel->maps.xfp_spi_in)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_xsks,
+			      bpf_map__fd(skel->maps.xfp_xsks)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_xsks_out,
+			      bpf_map__fd(skel->maps.xfp_xsks_out)) ||
 	    xfp_tc__load(tc)) {
 		fprintf(stderr, "%s: loading the TC program failed: %s\n",
 			prog_name, strerror(errno));
@@ -266,11 +313,15 @@ int cmd_attach(int argc, char **argv)
 	    pin_path(path, sizeof(path), dev, XFP_MAP_POLICY) ||
 	    bpf_map__pin(skel->maps.xfp_policy, path) ||
 	    pin_path(path, sizeof(path), dev, XFP_MAP_FLOWS) ||
-	    bpf_map__pin(skel->maps.xfp_flows, path)) {
+	    bpf_map__pin(skel->maps.xfp_flows, path) ||
+	    pin_path(path, sizeof(path), dev, XFP_MAP_CONNS) ||
+	    bpf_map__pin(skel->maps.xfp_conns, path)) {
 		fprintf(stderr, "%s: cannot pin %s: %s\n", prog_name, path,
 			strerror(errno));
 		goto fail;
 	}
+	if (pin_shared_pin(skel->obj, dev))
+		goto fail;
 	err = bpf_xdp_attach(ifindex,
 			     bpf_program__fd(skel->progs.xfp_xdp_ingress),
 			     mode | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);

@@ -34,7 +34,7 @@ static void sa_usage(FILE *f)
 		"                 [replay-window N] [no-replay] [engine sodium|openssl]\n"
 		"                 [id N] [soft-bytes N] [hard-bytes N] [soft-packets N]\n"
 		"                 [hard-packets N] [soft-seconds N] [hard-seconds N]\n"
-		"                 [idle-seconds N]\n"
+		"                 [idle-seconds N] [seq N]\n"
 		"       %s sa del DEV id N | spi SPI dir in|out\n"
 		"       %s sa show DEV [-j]\n"
 		"       %s sa load DEV POLICY-FILE\n"
@@ -47,7 +47,11 @@ static void sa_usage(FILE *f)
 		"outbound SA's dst is the peer whose traffic it protects.  'sa stats'\n"
 		"prints the worker's counters, or with -i their rates per interval.\n"
 		"'sa load' installs the manual SAs of a policy file (its filters' single\n"
-		"remote-addr is the peer), replacing SAs with the same SPIs.\n",
+		"remote-addr is the peer), replacing SAs with the same SPIs.\n"
+		"'seq N' is for tests and interop only: an outbound SA's sequence numbers\n"
+		"up to N count as used, its first packet carries N + 1 (at most\n"
+		"4294967295 without esn; the SA expires when the numbers run out).  The\n"
+		"worker never goes below the SPI's recorded high-water mark.\n",
 		prog_name, prog_name, prog_name, prog_name, prog_name);
 }
 
@@ -78,6 +82,7 @@ static const struct {
 	{ "soft-seconds", "soft_seconds", 0 },
 	{ "hard-seconds", "hard_seconds", 0 },
 	{ "idle-seconds", "idle_seconds", 0 },
+	{ "seq", "seq", 0 }, /* tests and interop: outbound starting point */
 };
 
 #define KEYBUF 1024
@@ -152,7 +157,7 @@ static int read_key(const char *path, char *hex)
 
 static int sa_add(const char *dev, int argc, char **argv)
 {
-	char *req, *hex, *reply = NULL, val[64];
+	char *req, *hex, *reply = NULL, val[256];
 	const char *keyfile = NULL;
 	size_t len = 0, cap = 4096;
 	int i, rc = 1, code, hl;

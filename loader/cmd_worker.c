@@ -18,6 +18,7 @@
  * to or from a peer named by an outbound SA's dst must be secured.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -247,12 +248,37 @@ static unsigned dev_rx_queues(const char *dev)
 	return n ? n : 1;
 }
 
+static __u32 prog_id(int fd);
+
 static int worker_pin(char *buf, size_t len, const char *dev, const char *name)
 {
-	char sub[IF_NAMESIZE + 16];
+	return pin_worker_path(buf, len, dev, name);
+}
 
-	snprintf(sub, sizeof(sub), "%s/worker", dev);
-	return pin_path(buf, len, sub, name);
+/* Id of the program pinned at @path, 0 if there is none. */
+static __u32 pin_prog_id(const char *path)
+{
+	int fd = bpf_obj_get(path);
+	__u32 id;
+
+	if (fd < 0)
+		return 0;
+	id = prog_id(fd);
+	close(fd);
+	return id;
+}
+
+/* Is xfp's datapath (`xfp attach`) attached to DEV?  Its XDP program is
+ * pinned, and, when @xdp_id is given, it is the one on the NIC. */
+static int datapath_attached(const char *dev, __u32 xdp_id)
+{
+	char path[512];
+	__u32 id;
+
+	if (pin_path(path, sizeof(path), dev, XFP_PIN_PROG_XDP))
+		return 0;
+	id = pin_prog_id(path);
+	return xdp_id ? id == xdp_id : id != 0;
 }
 
 static __u32 prog_id(int fd)
@@ -268,32 +294,36 @@ static __u32 prog_id(int fd)
 static int pinned_prog_id(const char *dev, const char *name)
 {
 	char path[512];
-	int fd;
-	__u32 id;
 
 	if (worker_pin(path, sizeof(path), dev, name))
 		return 0;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	id = prog_id(fd);
-	close(fd);
-	return (int)id;
+	return (int)pin_prog_id(path);
 }
 
+/*
+ * Remove the worker's pins.  With xfp's datapath attached to DEV, the maps
+ * it shares with the worker and the device's counters belong to the
+ * datapath and stay.
+ */
 static void unpin_all(const char *dev)
 {
+	int dp = datapath_attached(dev, 0);
 	char path[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(map_pins) / sizeof(map_pins[0]); i++)
+	for (i = 0; i < sizeof(map_pins) / sizeof(map_pins[0]); i++) {
+		if (dp && i <= M_ACQ)
+			continue;
 		if (!worker_pin(path, sizeof(path), dev, map_pins[i]))
 			unlink(path);
+	}
 	for (i = 0; i < sizeof(prog_pins) / sizeof(prog_pins[0]); i++)
 		if (!worker_pin(path, sizeof(path), dev, prog_pins[i]))
 			unlink(path);
 	if (!worker_pin(path, sizeof(path), dev, NULL))
 		rmdir(path);
+	if (dp)
+		return;
 	/* Standalone stats, where `xfp stats DEV` looks. */
 	if (!pin_path(path, sizeof(path), dev, XFP_MAP_STATS))
 		unlink(path);
@@ -325,13 +355,23 @@ static int install(struct worker *w)
 	char path[512], sub[IF_NAMESIZE + 16];
 	__u32 cur = 0;
 	unsigned i;
-	int err, q = (int)w->o.queues;
+	int err, q = (int)w->o.queues, dp = 0;
 
+	/*
+	 * With xfp's datapath attached (`xfp attach DEV`), its XDP and TC
+	 * programs classify and call the worker hooks; the worker adds only
+	 * its veth pair and the programs on it, sharing the datapath's maps
+	 * and counters.  Without it ("standalone"), the worker attaches its
+	 * stand-ins to the NIC.  Anyone else's XDP program is left alone.
+	 */
 	if (bpf_xdp_query_id(w->o.nic_ifindex, 0, &cur) == 0 && cur) {
-		logmsg("%s has an XDP program (id %u) that does not feed the worker; "
-		       "detach it first (the datapath's hooks are not wired to the worker yet)",
-		       w->dev, cur);
-		return -EBUSY;
+		if (!datapath_attached(w->dev, cur)) {
+			logmsg("%s has an XDP program (id %u) that is not xfp's; "
+			       "remove it, or attach xfp (xfp attach %s) first",
+			       w->dev, cur, w->dev);
+			return -EBUSY;
+		}
+		dp = 1;
 	}
 	/*
 	 * The stack side transmits on ONE queue, so every frame with the
@@ -366,10 +406,29 @@ static int install(struct worker *w)
 		goto fail_veth;
 	}
 
-	skel = xfp_xsk__open_and_load();
-	if (!skel) {
-		err = -errno;
-		logmsg("loading bpf/xfp_xsk.bpf.o failed: %s", strerror(errno));
+	skel = xfp_xsk__open();
+	err = skel ? pin_shared_reuse(skel->obj, w->dev) : -errno;
+	if (!err && dp) {
+		/* One set of counters per device: the datapath's. */
+		int sfd = pin_open_map(w->dev, XFP_MAP_STATS);
+		int pfd = pin_open_map(w->dev, XFP_MAP_PROTO_STATS);
+
+		err = sfd < 0 ? sfd : pfd < 0 ? pfd : 0;
+		if (!err)
+			err = bpf_map__reuse_fd(skel->maps.xfp_stats, sfd);
+		if (!err)
+			err = bpf_map__reuse_fd(skel->maps.xfp_proto_stats,
+						pfd);
+		if (sfd >= 0)
+			close(sfd);
+		if (pfd >= 0)
+			close(pfd);
+	}
+	if (!err)
+		err = xfp_xsk__load(skel);
+	if (err) {
+		logmsg("loading bpf/xfp_xsk.bpf.o failed: %s", strerror(-err));
+		xfp_xsk__destroy(skel);
 		goto fail_veth;
 	}
 	maps[M_XSKS] = skel->maps.xfp_xsks;
@@ -399,13 +458,15 @@ static int install(struct worker *w)
 	}
 	for (i = 0; !err && i < M__MAX; i++) {
 		worker_pin(path, sizeof(path), w->dev, map_pins[i]);
+		if (!access(path, F_OK))
+			continue; /* shared, pinned by `xfp attach` */
 		err = bpf_map__pin(maps[i], path);
 	}
-	for (i = 0; !err && i < 5; i++) {
+	for (i = dp ? 2 : 0; !err && i < 5; i++) {
 		worker_pin(path, sizeof(path), w->dev, prog_pins[i]);
 		err = bpf_program__pin(progs[i], path);
 	}
-	if (!err) {
+	if (!err && !dp) {
 		/* `xfp stats DEV` finds the standalone counters. */
 		pin_path(path, sizeof(path), w->dev, XFP_MAP_STATS);
 		err = bpf_obj_pin(bpf_map__fd(maps[M_STATS]), path);
@@ -423,7 +484,7 @@ static int install(struct worker *w)
 		const char *names[3] = { w->o.wside, w->stack, w->dev };
 		const int pi[3] = { 2, 3, 0 };
 
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < (dp ? 2u : 3u); i++) {
 			err = bpf_xdp_attach(
 				ifs[i], bpf_program__fd(progs[pi[i]]),
 				XDP_FLAGS_DRV_MODE |
@@ -436,18 +497,20 @@ static int install(struct worker *w)
 			}
 		}
 	}
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		logmsg("creating the clsact hook on %s failed: %s", w->dev,
-		       strerror(-err));
-		goto fail_attach;
-	}
-	topts.prog_fd = bpf_program__fd(progs[1]);
-	err = bpf_tc_attach(&hook, &topts);
-	if (err) {
-		logmsg("attaching TC egress on %s failed: %s", w->dev,
-		       strerror(-err));
-		goto fail_attach;
+	if (!dp) {
+		err = bpf_tc_hook_create(&hook);
+		if (err && err != -EEXIST) {
+			logmsg("creating the clsact hook on %s failed: %s",
+			       w->dev, strerror(-err));
+			goto fail_attach;
+		}
+		topts.prog_fd = bpf_program__fd(progs[1]);
+		err = bpf_tc_attach(&hook, &topts);
+		if (err) {
+			logmsg("attaching TC egress on %s failed: %s", w->dev,
+			       strerror(-err));
+			goto fail_attach;
+		}
 	}
 	/* The stack side is xfp's own device: its clsact goes with it. */
 	shook.ifindex = w->stack_ifindex;
@@ -460,18 +523,26 @@ static int install(struct worker *w)
 		       strerror(-err));
 		goto fail_tc;
 	}
-	logmsg("installed on %s: XDP prog %u, TC egress prog %u, veth %s/%s",
-	       w->dev, prog_id(bpf_program__fd(progs[0])),
-	       prog_id(bpf_program__fd(progs[1])), w->o.wside, w->stack);
+	if (dp)
+		logmsg("installed on %s with xfp's datapath (XDP prog %u): veth %s/%s",
+		       w->dev, cur, w->o.wside, w->stack);
+	else
+		logmsg("installed on %s standalone: XDP prog %u, TC egress prog %u, veth %s/%s",
+		       w->dev, prog_id(bpf_program__fd(progs[0])),
+		       prog_id(bpf_program__fd(progs[1])), w->o.wside,
+		       w->stack);
 	xfp_xsk__destroy(skel);
 	return 0;
 fail_tc:
-	topts.prog_fd = 0;
-	topts.prog_id = 0;
-	topts.flags = 0;
-	bpf_tc_detach(&hook, &topts);
+	if (!dp) {
+		topts.prog_fd = 0;
+		topts.prog_id = 0;
+		topts.flags = 0;
+		bpf_tc_detach(&hook, &topts);
+	}
 fail_attach:
-	bpf_xdp_detach(w->o.nic_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (!dp)
+		bpf_xdp_detach(w->o.nic_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 fail_skel:
 	unpin_all(w->dev);
 	xfp_xsk__destroy(skel);
@@ -491,13 +562,23 @@ static int uninstall(struct worker *w)
 	char path[512];
 	int fd, rc = 0;
 
+	if (!pin_worker_installed(w->dev)) {
+		worker_pin(path, sizeof(path), w->dev, "prog_worker");
+		fprintf(stderr, "%s: no worker state for %s (%s)\n", prog_name,
+			w->dev, path);
+		return 1;
+	}
 	if (worker_pin(path, sizeof(path), w->dev, "prog_nic"))
 		return 1;
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
-		fprintf(stderr, "%s: no worker state for %s (%s)\n", prog_name,
-			w->dev, path);
-		return 1;
+		/* Installed with xfp's datapath: the NIC's programs are the
+		 * datapath's (`xfp detach` removes them). */
+		if (if_nametoindex(w->o.wside))
+			run_ip("link del %s", w->o.wside);
+		unpin_all(w->dev);
+		printf("%s: worker state removed\n", w->dev);
+		return 0;
 	}
 	aopts.old_prog_fd = fd;
 	if (bpf_xdp_attach(w->o.nic_ifindex, -1,
@@ -637,6 +718,16 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 			c->seq_start = stored;
 			logmsg("sa %u: continuing after sequence number %" PRIu64,
 			       c->id, stored);
+		} else if (c->seq_start) { /* `sa add ... seq N` */
+			logmsg("sa %u: starting after sequence number %" PRIu64,
+			       c->id, c->seq_start);
+		}
+		if (!c->esn && c->seq_start > UINT32_MAX) {
+			fprintf(out,
+				"message=sequence numbers of this SPI and peer reserved up to %" PRIu64
+				": exhausted without esn, use a new SPI\n",
+				c->seq_start);
+			return ERANGE;
 		}
 	}
 	err = xfp_sadb_add(w->o.db, c);
@@ -713,7 +804,7 @@ static void write_stats(struct worker *w, FILE *out)
 		size_t i;
 
 		for (i = 0; errnames[k][i] && i < sizeof(lower) - 1; i++)
-			lower[i] = (char)(errnames[k][i] | 0x20);
+			lower[i] = (char)tolower((unsigned char)errnames[k][i]);
 		lower[i] = 0;
 		fprintf(out, "in_err_%s=%" PRIu64 "\nout_err_%s=%" PRIu64 "\n",
 			lower, s.in_err[k], lower, s.out_err[k]);
@@ -1078,12 +1169,12 @@ int cmd_worker(int argc, char **argv)
 	if (lfd < 0)
 		goto out;
 
-	worker_pin(path, sizeof(path), w->dev, XFP_MAP_XSKS);
-	if (access(path, F_OK)) {
+	if (!pin_worker_installed(w->dev)) {
 		err = install(w);
 		if (err)
 			goto out_sock;
 	} else {
+		worker_pin(path, sizeof(path), w->dev, NULL);
 		logmsg("taking over the state pinned under %s", path);
 	}
 	w->o.wside_ifindex = (int)if_nametoindex(w->o.wside);

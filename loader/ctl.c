@@ -72,6 +72,21 @@ const char *ctl_reply_get(const char *reply, const char *key, char *buf,
 	return NULL;
 }
 
+int ctl_worker_running(const char *dev)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ok;
+
+	if (ctl_sock_path(sa.sun_path, sizeof(sa.sun_path), dev))
+		return 0;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	ok = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return ok;
+}
+
 int ctl_call(const char *dev, const char *req, size_t len, char **reply)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -22,6 +22,9 @@ int ctl_sock_path(char *buf, size_t len, const char *dev);
  */
 int ctl_call(const char *dev, const char *req, size_t len, char **reply);
 
+/* 1 if DEV's worker answers on its control socket, else 0 (quiet). */
+int ctl_worker_running(const char *dev);
+
 /* Value of `key=` in a reply block, or NULL. */
 const char *ctl_reply_get(const char *reply, const char *key, char *buf,
 			  size_t len);

@@ -16,6 +16,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "loader/ctl.h"
+#include "loader/ctl_policy.h"
 #include "loader/dp_load.h"
 #include "loader/pin.h"
 #include "loader/subcommands.h"
@@ -337,6 +339,41 @@ fail:
 	return NULL;
 }
 
+/*
+ * The policy's manual SAs go to each device's worker, which holds SAs and
+ * keys.  The policy is already committed: traffic it says must be
+ * protected is dropped until its SAs are there (fail closed), so a device
+ * without a running worker is reported, not an error.
+ */
+static int install_sas(const struct xfp_policy *p, const char *const *devs,
+		       int n)
+{
+	int i, r, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!ctl_worker_running(devs[i])) {
+			fprintf(stderr,
+				"%s: %s: no worker running: %u manual SA%s not installed; "
+				"protected traffic is dropped until '%s worker %s' runs "
+				"and the policy is loaded again\n",
+				prog_name, devs[i], p->n_sas,
+				p->n_sas == 1 ? "" : "s", prog_name, devs[i]);
+			continue;
+		}
+		r = ctl_install_policy_sas(devs[i], p);
+		if (r < 0) {
+			fprintf(stderr,
+				"%s: %s: the policy is committed, but installing its manual SAs failed\n",
+				prog_name, devs[i]);
+			rc = 1;
+		} else {
+			printf("%s: %d manual SA%s installed\n", devs[i], r,
+			       r == 1 ? "" : "s");
+		}
+	}
+	return rc;
+}
+
 int dp_policy_load(const char *file, const char *dev)
 {
 	struct xfp_errors err = { 0 };
@@ -359,18 +396,19 @@ int dp_policy_load(const char *file, const char *dev)
 		return 1;
 	}
 	xfp_errors_free(&err);
-	xfp_policy_free(p);
 
 	if (dev) {
 		if (!dp_dev_attached(dev)) {
 			fprintf(stderr,
 				"%s: %s: xfp is not attached (run 'xfp attach %s')\n",
 				prog_name, dev, dev);
+			xfp_policy_free(p);
 			return 1;
 		}
 		devs = malloc(sizeof(*devs));
 		if (!devs || !(devs[0] = strdup(dev))) {
 			free(devs);
+			xfp_policy_free(p);
 			return 1;
 		}
 		n = 1;
@@ -381,6 +419,7 @@ int dp_policy_load(const char *file, const char *dev)
 				"%s: no device has xfp attached (xfp attach DEV "
 				"first)\n",
 				prog_name);
+			xfp_policy_free(p);
 			return 1;
 		}
 	}
@@ -389,7 +428,10 @@ int dp_policy_load(const char *file, const char *dev)
 				  NULL, false) :
 		   1;
 	free(text);
+	if (!r && p->n_sas)
+		r = install_sas(p, (const char *const *)devs, n);
 	dp_devs_free(devs, n);
+	xfp_policy_free(p); /* wipes the keys */
 	return r;
 }
 

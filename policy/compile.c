@@ -36,17 +36,63 @@
  *     compiler only has to get the geometry right, which the differential
  *     tests check.  As a guard, the reduced run must name the same
  *     deciders the tree found, or the compile fails.
+ *  5. In the table, leaves with the same decision are one shared record,
+ *     and hash nodes place their keys Robin Hood style (see try_hash()).
+ *
+ * Speed (a commit of 10,000 filters is meant to take well under 50 ms):
+ * cut points are chosen from small per-region lists with an inline sort,
+ * each region's list is filtered into a stack-like arena instead of being
+ * copied, only a box's narrow dimensions are compared, decisions are
+ * cached per set of deciders, and the large arrays are reserved up front
+ * and backed by huge pages (see big_realloc()).
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include "policy/compile.h"
 
 typedef unsigned __int128 u128;
+
+/*
+ * Large compile-time arrays (tree nodes, boxes, lists, the table itself)
+ * are 2 MiB aligned and marked for transparent huge pages.  First-touch
+ * page faults were most of the compile time: a 10,000-filter policy
+ * touches tens of MiB, and in VMs with shadow paging each 4 KiB fault
+ * costs 10-20 us.  Behaves like realloc(); `used` bytes are kept.
+ */
+#define BIG_BYTES ((size_t)2 << 20)
+#define BIG_MIN ((size_t)128 << 10) /* smaller ones: plain realloc() */
+
+static void *big_realloc(void *p, size_t used, size_t want)
+{
+	void *q;
+
+	if (want < BIG_MIN)
+		return realloc(p, want);
+	want = (want + BIG_BYTES - 1) & ~(BIG_BYTES - 1);
+	if (posix_memalign(&q, BIG_BYTES, want))
+		return NULL;
+	(void)madvise(q, want, MADV_HUGEPAGE);
+	if (used)
+		memcpy(q, p, used);
+	free(p);
+	return q;
+}
+
+static void *big_calloc(size_t n, size_t size)
+{
+	void *q = big_realloc(NULL, 0, n * size);
+
+	if (q)
+		memset(q, 0, n * size);
+	return q;
+}
 
 _Static_assert(XFP_DP_ATYPE_UNICAST == XFP_ADDR_TYPE_UNICAST &&
 		       XFP_DP_ATYPE_MULTICAST == XFP_ADDR_TYPE_MULTICAST &&
@@ -159,11 +205,15 @@ struct key {
 
 static u128 addr_val(int family, const struct xfp_addr *a)
 {
-	u128 v = 0;
+	uint64_t hi, lo;
 
-	for (int i = family == 4 ? 12 : 0; i < 16; i++)
-		v = (v << 8) | a->b[i];
-	return v;
+	memcpy(&hi, a->b, sizeof(hi));
+	memcpy(&lo, a->b + 8, sizeof(lo));
+	hi = be64toh(hi);
+	lo = be64toh(lo);
+	if (family == 4)
+		return lo & 0xffffffffu;
+	return ((u128)hi << 64) | lo;
 }
 
 static void addr_from(int family, u128 v, struct xfp_addr *a)
@@ -416,6 +466,14 @@ struct box {
 	u128 lo[XFP_DIM__MAX], hi[XFP_DIM__MAX];
 	uint32_t fidx; /* index into p->filters */
 	uint16_t slpos; /* position of its sublayer in evaluation order */
+	uint8_t dmask; /* dimensions where it is narrower than the tree's
+			* key space; on the others it covers every region */
+};
+
+/* A single-value box on a hash dimension: its value and box number. */
+struct sv {
+	u128 v;
+	uint32_t box;
 };
 
 struct cc {
@@ -435,13 +493,29 @@ struct cc {
 	struct xfp_dp_decision *decs;
 	uint32_t n_decs, cap_decs;
 	unsigned max_depth;
-	/* decision cache: deciders (per sublayer, -1 none) -> decision */
+	/* decision cache: deciders (per sublayer, -1 none) -> decision.
+	 * Open addressing (power-of-two size); the sets live in one pool. */
 	struct dcache {
 		uint64_t hash;
-		int32_t *set; /* n_sl entries */
+		uint32_t set; /* offset of n_sl entries in dc_pool */
 		uint32_t dec;
 	} * dc;
 	uint32_t dc_cap, dc_n;
+	int32_t *dc_pool;
+	uint32_t n_pool, cap_pool;
+	/* box lists of the pending regions: one stack-like arena (a region
+	 * popped from the work stack releases everything above its list) */
+	uint32_t *la;
+	uint32_t la_top, la_cap;
+	/* scratch reused by every node */
+	u128 *pts;
+	uint32_t cap_pts;
+	struct sv *sv;
+	uint32_t cap_sv;
+	uint32_t *tmp; /* as many entries as sv */
+	/* regions waiting to be built (depth first) */
+	struct work *stk;
+	uint32_t cap_stk;
 	/* buckets (leaves checked box by box at run time) */
 	unsigned bucket_max;
 	uint32_t node_budget;
@@ -458,6 +532,10 @@ struct cc {
 		bool have;
 		uint8_t flags, drop_reason;
 	} * fres; /* per filter: what it returns in the datapath */
+	/* filters of each (layer, sublayer position) in policy order:
+	 * ord[bstart[k] .. bstart[k + 1]), k = layer * n_sl + position */
+	uint32_t *ord;
+	uint32_t bstart[XFP_DP_LAYERS * XFP_SUBLAYERS_MAX + 1];
 	/* build state */
 	struct box *boxes;
 	uint32_t n_boxes, cap_boxes;
@@ -694,7 +772,9 @@ static int push_box(struct cc *c, const struct box *b)
 {
 	if (c->n_boxes == c->cap_boxes) {
 		uint32_t nc = c->cap_boxes ? c->cap_boxes * 2 : 256;
-		struct box *v = realloc(c->boxes, (size_t)nc * sizeof(*v));
+		struct box *v = big_realloc(c->boxes,
+					    (size_t)c->n_boxes * sizeof(*v),
+					    (size_t)nc * sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
@@ -712,10 +792,25 @@ static int make_boxes(struct cc *c)
 	struct ilist il[XFP_FIELD__MAX];
 	int r = 0;
 
+	u128 slo[XFP_DIM__MAX], shi[XFP_DIM__MAX];
+
+	uint32_t kind_off = 0;
+
+	if (c->kind != XFP_KIND_PORTS)
+		kind_off |= (1u << XFP_FIELD_LOCAL_PORT) |
+			    (1u << XFP_FIELD_REMOTE_PORT);
+	if (c->kind != XFP_KIND_ICMP)
+		kind_off |= (1u << XFP_FIELD_ICMP_TYPE) |
+			    (1u << XFP_FIELD_ICMP_CODE);
 	memset(il, 0, sizeof(il));
+	space(c, slo, shi);
 	c->n_boxes = 0;
 	for (unsigned s = 0; s < c->n_sl && !r; s++) {
-		for (uint32_t i = 0; i < p->n_filters && !r; i++) {
+		uint32_t kb = (uint32_t)c->layer * c->n_sl + s;
+
+		for (uint32_t oi = c->bstart[kb]; oi < c->bstart[kb + 1] && !r;
+		     oi++) {
+			uint32_t i = c->ord[oi];
 			const struct xfp_filter *f = &p->filters[i];
 			int fields[XFP_FIELD__MAX], nf = 0, idx[XFP_FIELD__MAX];
 			uint64_t count = 1;
@@ -727,6 +822,11 @@ static int make_boxes(struct cc *c)
 				continue;
 			if ((f->family == XFP_FAMILY_IP && c->family != 4) ||
 			    (f->family == XFP_FAMILY_IP6 && c->family != 6))
+				continue;
+			/* A port or ICMP condition has no values (never
+			 * matches) in a tree of another packet kind; what
+			 * field_ivals() would find, decided up front. */
+			if (f->cond_mask & kind_off)
 				continue;
 			if (!folded_true(c, f))
 				continue;
@@ -772,6 +872,11 @@ static int make_boxes(struct cc *c)
 					b.lo[d] = v->lo;
 					b.hi[d] = v->hi;
 				}
+				b.dmask = 0;
+				for (int d = 0; d < XFP_DIM__MAX; d++)
+					if (b.lo[d] != slo[d] ||
+					    b.hi[d] != shi[d])
+						b.dmask |= (uint8_t)(1u << d);
 				r = push_box(c, &b);
 				if (r)
 					break;
@@ -798,7 +903,8 @@ static uint32_t new_node(struct cc *c)
 
 		if (nc > DP_MAX_RECS)
 			return UINT32_MAX;
-		v = realloc(c->nodes, (size_t)nc * sizeof(*v));
+		v = big_realloc(c->nodes, (size_t)c->n_nodes * sizeof(*v),
+				(size_t)nc * sizeof(*v));
 		if (!v)
 			return UINT32_MAX;
 		c->nodes = v;
@@ -911,7 +1017,8 @@ static int emit_box(struct cc *c, uint32_t i, uint32_t *out)
 	if (c->n_gbox + 4 > c->cap_gbox) {
 		uint32_t nc = c->cap_gbox ? c->cap_gbox * 2 : 256;
 		struct xfp_dp_rec *v =
-			realloc(c->gbox, (size_t)nc * sizeof(*v));
+			big_realloc(c->gbox, (size_t)c->n_gbox * sizeof(*v),
+				    (size_t)nc * sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
@@ -964,7 +1071,8 @@ static int make_bucket(struct cc *c, uint32_t node, const uint32_t *list,
 
 		while (nc < c->n_lists + need)
 			nc *= 2;
-		v = realloc(c->lists, (size_t)nc * sizeof(*v));
+		v = big_realloc(c->lists, (size_t)c->n_lists * sizeof(*v),
+				(size_t)nc * sizeof(*v));
 		if (!v)
 			return fail(c, "out of memory");
 		c->lists = v;
@@ -1001,30 +1109,43 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 
 	if (c->dc_n * 2 >= c->dc_cap) {
 		uint32_t nc = c->dc_cap ? c->dc_cap * 2 : 1024;
-		struct dcache *v = calloc(nc, sizeof(*v));
+		struct dcache *v = big_calloc(nc, sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
 		for (uint32_t i = 0; i < c->dc_cap; i++) {
 			if (!c->dc[i].hash)
 				continue;
-			slot = (unsigned)(c->dc[i].hash % nc);
+			slot = (unsigned)(c->dc[i].hash & (nc - 1));
 			while (v[slot].hash)
-				slot = (slot + 1) % nc;
+				slot = (slot + 1) & (nc - 1);
 			v[slot] = c->dc[i];
 		}
 		free(c->dc);
 		c->dc = v;
 		c->dc_cap = nc;
 	}
-	slot = (unsigned)(h % c->dc_cap);
+	slot = (unsigned)(h & (c->dc_cap - 1));
 	while (c->dc[slot].hash) {
 		if (c->dc[slot].hash == h &&
-		    !memcmp(c->dc[slot].set, set, c->n_sl * sizeof(*set))) {
+		    !memcmp(&c->dc_pool[c->dc[slot].set], set,
+			    c->n_sl * sizeof(*set))) {
 			*out = c->dc[slot].dec;
 			return 0;
 		}
-		slot = (slot + 1) % c->dc_cap;
+		slot = (slot + 1) & (c->dc_cap - 1);
+	}
+	if (c->n_pool + c->n_sl >= c->cap_pool) {
+		uint32_t nc = c->cap_pool ? c->cap_pool * 2 : 4096;
+		int32_t *v;
+
+		while (nc <= c->n_pool + c->n_sl)
+			nc *= 2;
+		v = realloc(c->dc_pool, (size_t)nc * sizeof(*v));
+		if (!v)
+			return fail(c, "out of memory");
+		c->dc_pool = v;
+		c->cap_pool = nc;
 	}
 
 	/* Reduced policy: the deciders only, in evaluation order. */
@@ -1055,7 +1176,8 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 	if (c->n_decs == c->cap_decs) {
 		uint32_t nc = c->cap_decs ? c->cap_decs * 2 : 64;
 		struct xfp_dp_decision *v =
-			realloc(c->decs, (size_t)nc * sizeof(*v));
+			big_realloc(c->decs, (size_t)c->n_decs * sizeof(*v),
+				    (size_t)nc * sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
@@ -1078,43 +1200,101 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 	*out = c->n_decs++;
 
 	c->dc[slot].hash = h;
-	c->dc[slot].set = malloc(c->n_sl * sizeof(*set));
-	if (!c->dc[slot].set)
-		return fail(c, "out of memory");
-	memcpy(c->dc[slot].set, set, c->n_sl * sizeof(*set));
+	c->dc[slot].set = c->n_pool;
+	memcpy(&c->dc_pool[c->n_pool], set, c->n_sl * sizeof(*set));
+	c->n_pool += c->n_sl;
 	c->dc[slot].dec = *out;
 	c->dc_n++;
 	return 0;
 }
 
+/* Only the box's narrow dimensions can make these false. */
 static bool overlaps(const struct box *b, const u128 *lo, const u128 *hi)
 {
-	for (int d = 0; d < XFP_DIM__MAX; d++)
+	for (unsigned m = b->dmask; m; m &= m - 1) {
+		int d = __builtin_ctz(m);
+
 		if (b->hi[d] < lo[d] || b->lo[d] > hi[d])
 			return false;
+	}
 	return true;
 }
 
 static bool covers(const struct box *b, const u128 *lo, const u128 *hi)
 {
-	for (int d = 0; d < XFP_DIM__MAX; d++)
+	for (unsigned m = b->dmask; m; m &= m - 1) {
+		int d = __builtin_ctz(m);
+
 		if (b->lo[d] > lo[d] || b->hi[d] < hi[d])
 			return false;
+	}
 	return true;
 }
 
-static int u128_cmp(const void *a, const void *b)
-{
-	const u128 *x = a, *y = b;
-
-	return *x < *y ? -1 : *x > *y;
-}
-
+/*
+ * A region waiting to be built.  Its box list is list..list+n in the
+ * arena c->la; lists are allocated at the arena top, so when a region is
+ * taken off the work stack everything above its list is free again.
+ */
 struct work {
 	u128 lo[XFP_DIM__MAX], hi[XFP_DIM__MAX];
-	uint32_t *list, n;
+	uint32_t list, n;
 	uint32_t node, depth;
 };
+
+/* Room for n more entries at the top of the list arena. */
+static int la_reserve(struct cc *c, uint64_t n)
+{
+	uint64_t need = (uint64_t)c->la_top + n + 1, nc;
+	uint32_t *v;
+
+	if (need <= c->la_cap)
+		return 0;
+	for (nc = c->la_cap ? c->la_cap : 4096; nc < need; nc *= 2)
+		;
+	if (nc > UINT32_MAX)
+		return fail(c, "out of memory");
+	v = big_realloc(c->la, (size_t)c->la_top * sizeof(*v), nc * sizeof(*v));
+	if (!v)
+		return fail(c, "out of memory");
+	c->la = v;
+	c->la_cap = (uint32_t)nc;
+	return 0;
+}
+
+/* Scratch arrays of at least n entries (contents not kept). */
+static int need_pts(struct cc *c, uint32_t n)
+{
+	u128 *v;
+
+	if (n <= c->cap_pts)
+		return 0;
+	v = realloc(c->pts, (size_t)n * 2 * sizeof(*v));
+	if (!v)
+		return fail(c, "out of memory");
+	c->pts = v;
+	c->cap_pts = n * 2;
+	return 0;
+}
+
+static int need_sv(struct cc *c, uint32_t n)
+{
+	struct sv *v;
+	uint32_t *t;
+
+	if (n <= c->cap_sv)
+		return 0;
+	v = realloc(c->sv, (size_t)n * 2 * sizeof(*v));
+	if (!v)
+		return fail(c, "out of memory");
+	c->sv = v;
+	t = realloc(c->tmp, (size_t)n * 2 * sizeof(*t));
+	if (!t)
+		return fail(c, "out of memory");
+	c->tmp = t;
+	c->cap_sv = n * 2;
+	return 0;
+}
 
 /*
  * Prune `list` for region (lo, hi): keep per sublayer the overlapping boxes
@@ -1149,64 +1329,186 @@ static bool prune(struct cc *c, const u128 *lo, const u128 *hi, uint32_t *list,
 	return !partial;
 }
 
+/* In-place sort of cut points (quicksort, insertion sort for short runs). */
+static void sort_u128(u128 *a, uint32_t n)
+{
+	while (n > 16) {
+		u128 x = a[0], y = a[n / 2], z = a[n - 1], p, t;
+		int64_t i = -1, j = n;
+
+		p = x < y ? (y < z ? y :
+			     x < z ? z :
+				     x) :
+			    (x < z ? x :
+			     y < z ? z :
+				     y);
+		for (;;) {
+			do
+				i++;
+			while (a[i] < p);
+			do
+				j--;
+			while (a[j] > p);
+			if (i >= j)
+				break;
+			t = a[i];
+			a[i] = a[j];
+			a[j] = t;
+		}
+		/* a[0..j] <= p <= a[j+1..n-1]; recurse into the smaller */
+		if ((uint32_t)j + 1 < n - (uint32_t)j - 1) {
+			sort_u128(a, (uint32_t)j + 1);
+			a += j + 1;
+			n -= (uint32_t)j + 1;
+		} else {
+			sort_u128(a + j + 1, n - (uint32_t)j - 1);
+			n = (uint32_t)j + 1;
+		}
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		u128 v = a[i];
+		uint32_t k = i;
+
+		for (; k > 0 && a[k - 1] > v; k--)
+			a[k] = a[k - 1];
+		a[k] = v;
+	}
+}
+
+static bool sv_less(const struct sv *x, const struct sv *y)
+{
+	return x->v < y->v || (x->v == y->v && x->box < y->box);
+}
+
+/* Sort single values by (value, box number). */
+static void sort_sv(struct sv *a, uint32_t n)
+{
+	while (n > 16) {
+		struct sv x = a[0], y = a[n / 2], z = a[n - 1], p, t;
+		int64_t i = -1, j = n;
+
+		p = sv_less(&x, &y) ? (sv_less(&y, &z) ? y :
+				       sv_less(&x, &z) ? z :
+							 x) :
+				      (sv_less(&x, &z) ? x :
+				       sv_less(&y, &z) ? z :
+							 y);
+		for (;;) {
+			do
+				i++;
+			while (sv_less(&a[i], &p));
+			do
+				j--;
+			while (sv_less(&p, &a[j]));
+			if (i >= j)
+				break;
+			t = a[i];
+			a[i] = a[j];
+			a[j] = t;
+		}
+		if ((uint32_t)j + 1 < n - (uint32_t)j - 1) {
+			sort_sv(a, (uint32_t)j + 1);
+			a += j + 1;
+			n -= (uint32_t)j + 1;
+		} else {
+			sort_sv(a + j + 1, n - (uint32_t)j - 1);
+			n = (uint32_t)j + 1;
+		}
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		struct sv v = a[i];
+		uint32_t k = i;
+
+		for (; k > 0 && sv_less(&v, &a[k - 1]); k--)
+			a[k] = a[k - 1];
+		a[k] = v;
+	}
+}
+
+/* The median of the distinct values among pts[0..np) (np > 0). */
+static u128 median_distinct(u128 *pts, uint32_t np)
+{
+	uint32_t u = 0;
+
+	sort_u128(pts, np);
+	for (uint32_t i = 0; i < np; i++)
+		if (!u || pts[i] != pts[u - 1])
+			pts[u++] = pts[i];
+	return pts[(u - 1) / 2];
+}
+
+/*
+ * What the cut and hash choices need to know about a region, in one pass
+ * over its (pruned) list: per dimension the number of boxes that end
+ * inside the region, and per address dimension that is not yet a single
+ * value the number of single-address boxes.
+ */
+static const int adims[2] = { XFP_DIM_RADDR, XFP_DIM_LADDR };
+
+struct scan {
+	uint32_t cnt[XFP_DIM__MAX];
+	uint32_t single[2]; /* per adims[] entry */
+	bool open[2]; /* the region spans more than one value there */
+};
+
+static void scan_region(const struct cc *c, const struct work *w,
+			struct scan *sc)
+{
+	const uint32_t *list = c->la + w->list;
+
+	memset(sc, 0, sizeof(*sc));
+	for (int i = 0; i < 2; i++)
+		sc->open[i] = w->lo[adims[i]] != w->hi[adims[i]];
+	for (uint32_t j = 0; j < w->n; j++) {
+		const struct box *b = &c->boxes[list[j]];
+
+		for (unsigned m = b->dmask; m; m &= m - 1) {
+			int d = __builtin_ctz(m);
+
+			sc->cnt[d] += b->lo[d] > w->lo[d] ||
+				      b->hi[d] < w->hi[d];
+		}
+		for (int i = 0; i < 2; i++)
+			sc->single[i] += b->lo[adims[i]] == b->hi[adims[i]];
+	}
+	for (int i = 0; i < 2; i++)
+		if (!sc->open[i])
+			sc->single[i] = 0;
+}
+
 /*
  * Choose a cut for a region that is not settled: the dimension that the
  * most unsettled boxes cut (their interval ends inside the region), at the
  * median of those boxes' distinct boundaries on it.  Covering boxes end
  * their sublayer's list and have no boundary inside the region.
  */
-static int choose_cut(struct cc *c, const struct work *w, int *dim, u128 *at)
+static int choose_cut(struct cc *c, const struct work *w, const struct scan *sc,
+		      int *dim, u128 *at)
 {
-	uint32_t cnt[XFP_DIM__MAX] = { 0 }, np = 0, u = 0;
-	u128 *pts;
+	const uint32_t *list;
+	uint32_t np = 0;
 	int d, best = -1;
 
-	for (uint32_t i = 0; i < w->n; i++) {
-		const struct box *b = &c->boxes[w->list[i]];
-
-		for (d = 0; d < XFP_DIM__MAX; d++)
-			if (b->lo[d] > w->lo[d] || b->hi[d] < w->hi[d])
-				cnt[d]++;
-	}
 	for (d = 0; d < XFP_DIM__MAX; d++)
-		if (cnt[d] && (best < 0 || cnt[d] > cnt[best]))
+		if (sc->cnt[d] && (best < 0 || sc->cnt[d] > sc->cnt[best]))
 			best = d;
 	if (best < 0)
 		return fail(c, "internal: no cut for an unsettled region");
-	pts = malloc((size_t)cnt[best] * 2 * sizeof(*pts));
-	if (!pts)
-		return fail(c, "out of memory");
+	if (need_pts(c, sc->cnt[best] * 2))
+		return -ENOMEM;
 	d = best;
+	list = c->la + w->list;
 	for (uint32_t i = 0; i < w->n; i++) {
-		const struct box *b = &c->boxes[w->list[i]];
+		const struct box *b = &c->boxes[list[i]];
 
 		if (b->lo[d] > w->lo[d])
-			pts[np++] = b->lo[d];
+			c->pts[np++] = b->lo[d];
 		if (b->hi[d] < w->hi[d])
-			pts[np++] = b->hi[d] + 1;
+			c->pts[np++] = b->hi[d] + 1;
 	}
-	qsort(pts, np, sizeof(*pts), u128_cmp);
-	for (uint32_t i = 0; i < np; i++)
-		if (!u || pts[i] != pts[u - 1])
-			pts[u++] = pts[i];
 	*dim = d;
-	*at = pts[(u - 1) / 2];
-	free(pts);
+	*at = median_distinct(c->pts, np);
 	return 0;
-}
-
-struct sv {
-	u128 v;
-	uint32_t box;
-};
-
-static int sv_cmp(const void *a, const void *b)
-{
-	const struct sv *x = a, *y = b;
-
-	if (x->v != y->v)
-		return x->v < y->v ? -1 : 1;
-	return x->box < y->box ? -1 : x->box > y->box;
 }
 
 /*
@@ -1216,152 +1518,192 @@ static int sv_cmp(const void *a, const void *b)
  * value to a default subtree that no longer holds those single-address
  * boxes.  Used when at least 16 distinct single values are unsettled and
  * the wide boxes that every child must carry stay few.
- * Returns 1 with the children in *kids (default last), 0 when not used.
+ * Returns 1 with the children pushed on the work stack (default last),
+ * 0 when not used.
  */
-static int try_hash(struct cc *c, struct work *w, struct work **kids,
-		    uint32_t *nkids)
+static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
+		    struct work **stackp, uint32_t *sp, uint32_t *capp)
 {
-	static const int dims[2] = { XFP_DIM_RADDR, XFP_DIM_LADDR };
-	uint32_t best_cnt = 0, nsv = 0, nns = 0, m = 0, size, mask;
-	struct sv *sv = NULL;
-	uint32_t *ns = NULL, *vstart = NULL;
+	uint32_t best_cnt = 0, nsv = 0, nns = 0, m = 0, size, mask, first;
 	struct xfp_dp_slot *tab = NULL;
-	struct work *k = NULL;
-	int d = -1, r = 0;
+	struct sv *sv;
+	uint32_t *ns, *vstart;
+	int d = -1;
 
 	for (int i = 0; i < 2; i++) {
-		int dd = dims[i];
-		uint32_t cnt = 0;
-
-		if (w->lo[dd] == w->hi[dd])
+		if (!sc->open[i])
 			continue;
-		for (uint32_t j = 0; j < w->n; j++) {
-			const struct box *b = &c->boxes[w->list[j]];
-
-			cnt += b->lo[dd] == b->hi[dd];
-		}
-		if (cnt > best_cnt) {
-			best_cnt = cnt;
-			d = dd;
+		if (sc->single[i] > best_cnt) {
+			best_cnt = sc->single[i];
+			d = adims[i];
 		}
 	}
 	if (d < 0 || best_cnt < 16)
 		return 0;
-	sv = malloc((size_t)best_cnt * sizeof(*sv));
-	ns = malloc(((size_t)w->n - best_cnt + 1) * sizeof(*ns));
-	if (!sv || !ns)
-		goto nomem;
-	for (uint32_t j = 0; j < w->n; j++) {
-		const struct box *b = &c->boxes[w->list[j]];
+	if (need_sv(c, w->n + 1))
+		return -ENOMEM;
+	sv = c->sv;
+	ns = c->tmp;
+	{
+		const uint32_t *list = c->la + w->list;
 
-		if (b->lo[d] == b->hi[d]) {
-			sv[nsv].v = b->lo[d];
-			sv[nsv++].box = w->list[j];
-		} else {
-			ns[nns++] = w->list[j];
+		for (uint32_t j = 0; j < w->n; j++) {
+			const struct box *b = &c->boxes[list[j]];
+
+			if (b->lo[d] == b->hi[d]) {
+				sv[nsv].v = b->lo[d];
+				sv[nsv++].box = list[j];
+			} else {
+				ns[nns++] = list[j];
+			}
 		}
 	}
-	qsort(sv, nsv, sizeof(*sv), sv_cmp);
-	vstart = malloc(((size_t)nsv + 1) * sizeof(*vstart));
-	if (!vstart)
-		goto nomem;
+	sort_sv(sv, nsv);
+	/* distinct values: group starts, after the non-single boxes */
+	vstart = ns + nns;
 	for (uint32_t j = 0; j < nsv; j++)
 		if (!j || sv[j].v != sv[j - 1].v)
 			vstart[m++] = j;
 	vstart[m] = nsv;
 	if (m < 16 || (uint64_t)m * nns > 4000000u)
-		goto out; /* r = 0: not worth it */
+		return 0; /* not worth it */
 
-	/* Open addressing with at most XFP_DP_HASH_PROBES probes. */
+	/* Open addressing with at most XFP_DP_HASH_PROBES probes, at most a
+	 * quarter full.  Robin Hood placement (a key that is further from
+	 * its home slot takes the place of one that is closer) keeps the
+	 * longest probe sequence short, so the table rarely has to grow.
+	 * It is still linear probing: every slot between a key's home and
+	 * its place is used, which the lookup (stop at an empty slot)
+	 * relies on. */
 	for (size = 16; size < 4 * m; size *= 2)
 		;
-	for (int tries = 0; tries < 4; tries++, size *= 2) {
+	for (int tries = 0;; tries++, size *= 2) {
 		bool ok = true;
+		uint8_t *dist;
 
 		free(tab);
-		tab = calloc(size, sizeof(*tab));
+		tab = NULL;
+		if (tries == 4)
+			return 0;
+		tab = big_calloc(size, sizeof(*tab) + 1);
 		if (!tab)
-			goto nomem;
+			return fail(c, "out of memory");
+		dist = (uint8_t *)(tab + size);
 		mask = size - 1;
 		for (uint32_t j = 0; j < m && ok; j++) {
 			u128 v = sv[vstart[j]].v;
-			uint64_t h =
-				xfp_dp_hash((uint64_t)(v >> 64), (uint64_t)v);
-			unsigned p;
+			struct xfp_dp_slot e = { 0 }, t;
+			uint32_t pos;
+			uint8_t dd = 0, td;
 
-			for (p = 0; p < XFP_DP_HASH_PROBES; p++) {
-				struct xfp_dp_slot *sl = &tab[(h + p) & mask];
-
-				if (!sl->used) {
-					sl->used = 1;
-					sl->key_hi = (uint64_t)(v >> 64);
-					sl->key_lo = (uint64_t)v;
-					sl->child =
-						j; /* child number for now */
+			e.used = 1;
+			e.key_hi = (uint64_t)(v >> 64);
+			e.key_lo = (uint64_t)v;
+			e.child = j; /* child number for now */
+			pos = (uint32_t)(xfp_dp_hash(e.key_hi, e.key_lo) &
+					 mask);
+			for (;;) {
+				if (!tab[pos].used) {
+					tab[pos] = e;
+					dist[pos] = dd;
+					break;
+				}
+				if (dist[pos] < dd) {
+					t = tab[pos];
+					tab[pos] = e;
+					e = t;
+					td = dist[pos];
+					dist[pos] = dd;
+					dd = td;
+				}
+				pos = (pos + 1) & mask;
+				if (++dd >= XFP_DP_HASH_PROBES) {
+					ok = false;
 					break;
 				}
 			}
-			ok = p < XFP_DP_HASH_PROBES;
 		}
 		if (ok)
 			break;
-		if (tries == 3)
-			goto out;
 	}
 
-	k = calloc((size_t)m + 1, sizeof(*k));
-	if (!k)
-		goto nomem;
+	/* The children's nodes, numbered in order (default last). */
+	first = c->n_nodes;
+	for (uint32_t j = 0; j <= m; j++)
+		if (new_node(c) == UINT32_MAX) {
+			free(tab);
+			return fail(c, "out of memory");
+		}
+	if (c->n_nodes > c->node_budget) {
+		free(tab);
+		fail(c,
+		     "policy too large for the classifier: more than %u "
+		     "tree nodes",
+		     c->node_budget);
+		return -E2BIG;
+	}
+	if (*sp + m + 1 > *capp) {
+		uint32_t nc = *capp ? *capp * 2 : 64;
+		struct work *v;
+
+		while (nc < *sp + m + 1)
+			nc *= 2;
+		v = big_realloc(*stackp, (size_t)*sp * sizeof(*v),
+				(size_t)nc * sizeof(*v));
+		if (!v) {
+			free(tab);
+			return fail(c, "out of memory");
+		}
+		*stackp = v;
+		*capp = nc;
+	}
+	/* Their lists, at the arena top in push order. */
 	for (uint32_t j = 0; j <= m; j++) {
-		struct work *x = &k[j];
-		uint32_t a = 0, bi = 0, o = 0, n1, n2 = nns;
+		struct work *x = &(*stackp)[(*sp)++];
+		uint32_t a = 0, bi = 0, o = 0, n1, *out;
+		u128 v;
 
 		*x = *w;
-		x->list = NULL;
 		x->depth = w->depth + 1;
-		x->node = new_node(c);
-		if (x->node == UINT32_MAX)
-			goto nomem;
+		x->node = first + j;
+		x->list = c->la_top;
 		if (j == m) { /* default: no single-value boxes of d */
-			x->list = malloc(((size_t)nns + 1) * sizeof(*x->list));
-			if (!x->list)
-				goto nomem;
-			memcpy(x->list, ns, (size_t)nns * sizeof(*ns));
+			if (la_reserve(c, nns)) {
+				free(tab);
+				return -ENOMEM;
+			}
+			memcpy(c->la + c->la_top, ns,
+			       (size_t)nns * sizeof(*ns));
 			x->n = nns;
+			c->la_top += nns;
 			continue;
 		}
-		x->lo[d] = x->hi[d] = sv[vstart[j]].v;
 		n1 = vstart[j + 1] - vstart[j];
-		x->list = malloc(((size_t)n1 + n2 + 1) * sizeof(*x->list));
-		if (!x->list)
-			goto nomem;
+		if (la_reserve(c, (uint64_t)n1 + nns)) {
+			free(tab);
+			return -ENOMEM;
+		}
+		v = sv[vstart[j]].v;
+		x->lo[d] = x->hi[d] = v;
+		out = c->la + c->la_top;
 		/* Merge in evaluation (box number) order. */
-		while (a < n1 || bi < n2) {
-			const struct box *wb;
+		while (a < n1 || bi < nns) {
+			if (bi < nns) {
+				const struct box *wb = &c->boxes[ns[bi]];
 
-			if (bi < n2) {
-				wb = &c->boxes[ns[bi]];
-				if (wb->hi[d] < x->lo[d] ||
-				    wb->lo[d] > x->lo[d]) {
+				if (wb->hi[d] < v || wb->lo[d] > v) {
 					bi++;
 					continue;
 				}
 			}
 			if (a < n1 &&
-			    (bi >= n2 || sv[vstart[j] + a].box < ns[bi]))
-				x->list[o++] = sv[vstart[j] + a++].box;
+			    (bi >= nns || sv[vstart[j] + a].box < ns[bi]))
+				out[o++] = sv[vstart[j] + a++].box;
 			else
-				x->list[o++] = ns[bi++];
+				out[o++] = ns[bi++];
 		}
 		x->n = o;
-	}
-	if (c->n_nodes > c->node_budget) {
-		fail(c,
-		     "policy too large for the classifier: more than %u "
-		     "tree nodes",
-		     c->node_budget);
-		r = -E2BIG;
-		goto out;
+		c->la_top += o;
 	}
 	/* The node and its slots. */
 	if (c->n_slots + size > c->cap_slots) {
@@ -1370,44 +1712,32 @@ static int try_hash(struct cc *c, struct work *w, struct work **kids,
 
 		while (nc < c->n_slots + size)
 			nc *= 2;
-		v = realloc(c->slots, (size_t)nc * sizeof(*v));
-		if (!v)
-			goto nomem;
+		v = big_realloc(c->slots, (size_t)c->n_slots * sizeof(*v),
+				(size_t)nc * sizeof(*v));
+		if (!v) {
+			free(tab);
+			return fail(c, "out of memory");
+		}
 		c->slots = v;
 		c->cap_slots = nc;
 	}
 	for (uint32_t j = 0; j < size; j++)
 		if (tab[j].used)
-			tab[j].child = k[tab[j].child].node;
+			tab[j].child = first + tab[j].child;
 	memcpy(&c->slots[c->n_slots], tab, (size_t)size * sizeof(*tab));
+	free(tab);
 	{
 		struct xfp_dp_node *nd = &c->nodes[w->node];
 
 		nd->kind = XFP_REC_HASH;
 		nd->dim = (uint8_t)d;
 		nd->left = c->n_slots; /* slot record, fixed up later */
-		nd->right = k[m].node;
+		nd->right = first + m;
 		nd->pad2 = mask;
 	}
 	c->n_slots += size;
 	c->n_hash++;
-	*kids = k;
-	*nkids = m + 1;
-	k = NULL;
-	r = 1;
-	goto out;
-nomem:
-	r = fail(c, "out of memory");
-out:
-	if (k)
-		for (uint32_t j = 0; j <= m; j++)
-			free(k[j].list);
-	free(k);
-	free(tab);
-	free(sv);
-	free(ns);
-	free(vstart);
-	return r;
+	return 1;
 }
 
 /*
@@ -1416,225 +1746,219 @@ out:
  * in other dimensions, make those cuts first, once, above the hash node
  * instead of again below each of its children.  Returns 1 with the cut.
  */
-static int ns_cut(struct cc *c, const struct work *w, int *dim, u128 *at)
+static int ns_cut(struct cc *c, const struct work *w, const struct scan *sc,
+		  int *dim, u128 *at)
 {
-	static const int adims[2] = { XFP_DIM_RADDR, XFP_DIM_LADDR };
-	uint32_t cnt[XFP_DIM__MAX] = { 0 }, single = 0, np = 0, u = 0;
+	uint32_t cnt[XFP_DIM__MAX] = { 0 }, np = 0;
+	const uint32_t *list = c->la + w->list;
 	int hd = -1, best = -1, e;
-	u128 *pts;
 
-	for (int i = 0; i < 2 && hd < 0; i++) {
-		int dd = adims[i];
-
-		if (w->lo[dd] == w->hi[dd])
-			continue;
-		single = 0;
-		for (uint32_t j = 0; j < w->n; j++) {
-			const struct box *b = &c->boxes[w->list[j]];
-
-			single += b->lo[dd] == b->hi[dd];
-		}
-		if (single >= 16)
-			hd = dd;
-	}
+	for (int i = 0; i < 2 && hd < 0; i++)
+		if (sc->open[i] && sc->single[i] >= 16)
+			hd = adims[i];
 	if (hd < 0)
 		return 0;
 	for (uint32_t j = 0; j < w->n; j++) {
-		const struct box *b = &c->boxes[w->list[j]];
+		const struct box *b = &c->boxes[list[j]];
 
 		if (b->lo[hd] == b->hi[hd])
 			continue;
-		for (e = 0; e < XFP_DIM__MAX; e++)
+		for (unsigned m = b->dmask; m; m &= m - 1) {
+			e = __builtin_ctz(m);
 			if (e != hd &&
 			    (b->lo[e] > w->lo[e] || b->hi[e] < w->hi[e]))
 				cnt[e]++;
+		}
 	}
 	for (e = 0; e < XFP_DIM__MAX; e++)
 		if (cnt[e] && (best < 0 || cnt[e] > cnt[best]))
 			best = e;
 	if (best < 0)
 		return 0;
-	pts = malloc((size_t)cnt[best] * 2 * sizeof(*pts));
-	if (!pts)
-		return 0;
+	if (need_pts(c, cnt[best] * 2))
+		return -ENOMEM;
+	list = c->la + w->list;
 	for (uint32_t j = 0; j < w->n; j++) {
-		const struct box *b = &c->boxes[w->list[j]];
+		const struct box *b = &c->boxes[list[j]];
 
 		if (b->lo[hd] == b->hi[hd])
 			continue;
 		if (b->lo[best] > w->lo[best])
-			pts[np++] = b->lo[best];
+			c->pts[np++] = b->lo[best];
 		if (b->hi[best] < w->hi[best])
-			pts[np++] = b->hi[best] + 1;
+			c->pts[np++] = b->hi[best] + 1;
 	}
-	qsort(pts, np, sizeof(*pts), u128_cmp);
-	for (uint32_t j = 0; j < np; j++)
-		if (!u || pts[j] != pts[u - 1])
-			pts[u++] = pts[j];
 	*dim = best;
-	*at = pts[(u - 1) / 2];
-	free(pts);
+	*at = median_distinct(c->pts, np);
 	return 1;
+}
+
+static int grow_stack(struct cc *c, uint32_t need)
+{
+	uint32_t nc = c->cap_stk ? c->cap_stk * 2 : 64;
+	struct work *v;
+
+	while (nc < need)
+		nc *= 2;
+	v = big_realloc(c->stk, (size_t)c->cap_stk * sizeof(*v),
+			(size_t)nc * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->stk = v;
+	c->cap_stk = nc;
+	return 0;
 }
 
 static int build_tree(struct cc *c, uint32_t *root_out)
 {
-	struct work *stack = NULL;
-	uint32_t sp = 0, cap = 0;
+	uint32_t sp = 0;
 	int32_t set[XFP_SUBLAYERS_MAX];
-	struct work *kids = NULL;
-	uint32_t nkids = 0;
 	int r = 0;
 	struct work w;
 
 	memset(&w, 0, sizeof(w));
 	space(c, w.lo, w.hi);
-	w.list = malloc(((size_t)c->n_boxes + 1) * sizeof(*w.list));
-	if (!w.list)
-		return fail(c, "out of memory");
+	c->la_top = 0;
+	if (la_reserve(c, c->n_boxes))
+		return -ENOMEM;
 	for (uint32_t i = 0; i < c->n_boxes; i++)
-		w.list[i] = i;
+		c->la[i] = i;
+	w.list = 0;
 	w.n = c->n_boxes;
+	c->la_top = c->n_boxes;
 	free(c->box_g);
 	c->box_g = malloc(((size_t)c->n_boxes + 1) * sizeof(*c->box_g));
 	w.node = new_node(c);
-	if (w.node == UINT32_MAX || !c->box_g) {
-		free(w.list);
+	if (w.node == UINT32_MAX || !c->box_g)
 		return fail(c, "out of memory");
-	}
 	for (uint32_t i = 0; i < c->n_boxes; i++)
 		c->box_g[i] = -1;
 	*root_out = w.node;
 
 	for (;;) {
 		struct xfp_dp_node *nd;
-		struct work l, rr;
-		uint32_t dec = 0;
+		struct work *rr;
+		struct scan sc;
+		uint32_t ln;
+		uint32_t dec = 0, *list, nl = 0, nr = 0;
 		int dim = 0, have_cut = 0;
 		u128 cut = 0;
 
 		if (w.depth > c->max_depth)
 			c->max_depth = w.depth;
-		if (prune(c, w.lo, w.hi, w.list, &w.n, set)) {
+		if (prune(c, w.lo, w.hi, c->la + w.list, &w.n, set)) {
 			r = leaf_decision(c, set, w.lo, &dec);
 			if (r)
 				goto out;
 			nd = &c->nodes[w.node];
 			nd->kind = XFP_REC_LEAF;
 			nd->right = dec; /* fixed up to a record index later */
-			free(w.list);
-			w.list = NULL;
-		} else if (!c->bucket_max &&
-			   !(have_cut = ns_cut(c, &w, &dim, &cut)) &&
-			   (r = try_hash(c, &w, &kids, &nkids)) != 0) {
-			if (r < 0)
-				goto out;
-			r = 0;
-			free(w.list);
-			w.list = NULL;
-			if (sp + nkids > cap) {
-				uint32_t nc = cap ? cap * 2 : 64;
-				struct work *v;
-
-				while (nc < sp + nkids)
-					nc *= 2;
-				v = realloc(stack, (size_t)nc * sizeof(*v));
-				if (!v) {
-					for (uint32_t j = 0; j < nkids; j++)
-						free(kids[j].list);
-					free(kids);
-					r = fail(c, "out of memory");
-					goto out;
-				}
-				stack = v;
-				cap = nc;
-			}
-			for (uint32_t j = 0; j < nkids; j++)
-				stack[sp++] = kids[j];
-			free(kids);
-		} else if (c->bucket_max && (w.n <= c->bucket_max ||
-					     (w.depth + 1 >= XFP_DP_DEPTH_MAX &&
-					      w.n <= XFP_DP_BUCKET_MAX))) {
-			r = make_bucket(c, w.node, w.list, w.n);
-			if (r)
-				goto out;
-			free(w.list);
-			w.list = NULL;
-		} else {
-			if (w.depth + 1 >= XFP_DP_DEPTH_MAX) {
-				r = fail(c,
-					 "policy too complex: decision tree "
-					 "deeper than %d in layer %s",
-					 XFP_DP_DEPTH_MAX,
-					 xfp_layer_name(
-						 (enum xfp_layer)c->layer));
+			goto next;
+		}
+		scan_region(c, &w, &sc);
+		if (!c->bucket_max) {
+			have_cut = ns_cut(c, &w, &sc, &dim, &cut);
+			if (have_cut < 0) {
+				r = have_cut;
 				goto out;
 			}
 			if (!have_cut) {
-				r = choose_cut(c, &w, &dim, &cut);
-				if (r)
+				r = try_hash(c, &w, &sc, &c->stk, &sp,
+					     &c->cap_stk);
+				if (r < 0)
 					goto out;
-			}
-			l = w;
-			rr = w;
-			l.hi[dim] = cut - 1;
-			rr.lo[dim] = cut;
-			l.depth = rr.depth = w.depth + 1;
-			l.list = w.list;
-			rr.list = malloc(((size_t)w.n + 1) * sizeof(*rr.list));
-			if (!rr.list) {
-				r = fail(c, "out of memory");
-				goto out;
-			}
-			memcpy(rr.list, w.list, (size_t)w.n * sizeof(*w.list));
-			l.node = new_node(c);
-			rr.node = new_node(c);
-			if (l.node == UINT32_MAX || rr.node == UINT32_MAX ||
-			    c->n_nodes > c->node_budget) {
-				free(rr.list);
-				fail(c,
-				     "policy too large for the classifier: "
-				     "more than %u tree nodes even with buckets "
-				     "of %u filters",
-				     c->node_budget, c->bucket_max);
-				r = -E2BIG;
-				goto out;
-			}
-			nd = &c->nodes[w.node];
-			nd->kind = XFP_REC_NODE;
-			nd->dim = (uint8_t)dim;
-			nd->thr_hi = (uint64_t)(cut >> 64);
-			nd->thr_lo = (uint64_t)cut;
-			nd->left = l.node;
-			nd->right = rr.node;
-			w.list = NULL;
-			if (sp == cap) {
-				uint32_t nc = cap ? cap * 2 : 64;
-				struct work *v =
-					realloc(stack, (size_t)nc * sizeof(*v));
-
-				if (!v) {
-					free(rr.list);
-					free(l.list);
-					r = fail(c, "out of memory");
-					goto out;
+				if (r > 0) {
+					r = 0;
+					goto next;
 				}
-				stack = v;
-				cap = nc;
 			}
-			stack[sp++] = rr;
-			w = l;
-			continue;
 		}
+		if (c->bucket_max &&
+		    (w.n <= c->bucket_max || (w.depth + 1 >= XFP_DP_DEPTH_MAX &&
+					      w.n <= XFP_DP_BUCKET_MAX))) {
+			r = make_bucket(c, w.node, c->la + w.list, w.n);
+			if (r)
+				goto out;
+			goto next;
+		}
+		if (w.depth + 1 >= XFP_DP_DEPTH_MAX) {
+			r = fail(c,
+				 "policy too complex: decision tree "
+				 "deeper than %d in layer %s",
+				 XFP_DP_DEPTH_MAX,
+				 xfp_layer_name((enum xfp_layer)c->layer));
+			goto out;
+		}
+		if (!have_cut) {
+			r = choose_cut(c, &w, &sc, &dim, &cut);
+			if (r)
+				goto out;
+		}
+		/* Split the list: the right part goes to the arena top, the
+		 * left one stays in place (both keep evaluation order). */
+		if (la_reserve(c, w.n)) {
+			r = -ENOMEM;
+			goto out;
+		}
+		list = c->la + w.list;
+		{
+			uint32_t *rl = c->la + c->la_top;
+
+			for (uint32_t i = 0; i < w.n; i++) {
+				uint32_t bn = list[i];
+				const struct box *b = &c->boxes[bn];
+
+				if (b->hi[dim] >= cut)
+					rl[nr++] = bn;
+				if (b->lo[dim] < cut)
+					list[nl++] = bn;
+			}
+		}
+		/* The right part waits on the stack; the left one is built
+		 * next, in w itself (no copies of the region). */
+		if (sp == c->cap_stk && grow_stack(c, sp + 1)) {
+			r = fail(c, "out of memory");
+			goto out;
+		}
+		rr = &c->stk[sp];
+		*rr = w;
+		rr->lo[dim] = cut;
+		rr->depth = w.depth + 1;
+		rr->list = c->la_top;
+		rr->n = nr;
+		c->la_top += nr;
+		ln = new_node(c);
+		rr->node = new_node(c);
+		if (ln == UINT32_MAX || rr->node == UINT32_MAX ||
+		    c->n_nodes > c->node_budget) {
+			fail(c,
+			     "policy too large for the classifier: "
+			     "more than %u tree nodes even with buckets "
+			     "of %u filters",
+			     c->node_budget, c->bucket_max);
+			r = -E2BIG;
+			goto out;
+		}
+		nd = &c->nodes[w.node];
+		nd->kind = XFP_REC_NODE;
+		nd->dim = (uint8_t)dim;
+		nd->thr_hi = (uint64_t)(cut >> 64);
+		nd->thr_lo = (uint64_t)cut;
+		nd->left = ln;
+		nd->right = rr->node;
+		sp++;
+		w.hi[dim] = cut - 1;
+		w.depth++;
+		w.n = nl;
+		w.node = ln;
+		continue;
+next:
 		if (!sp)
 			break;
-		w = stack[--sp];
+		w = c->stk[--sp];
+		c->la_top = w.list + w.n;
 	}
 out:
-	free(w.list);
-	while (sp)
-		free(stack[--sp].list);
-	free(stack);
 	return r;
 }
 
@@ -1657,9 +1981,23 @@ static void cc_reset(struct cc *c)
 	free(c->slots);
 	c->slots = NULL;
 	c->n_slots = c->cap_slots = c->n_hash = 0;
-	for (uint32_t i = 0; i < c->dc_cap; i++)
-		free(c->dc ? c->dc[i].set : NULL);
 	free(c->dc);
+	free(c->dc_pool);
+	free(c->la);
+	free(c->pts);
+	free(c->sv);
+	free(c->tmp);
+	free(c->stk);
+	c->stk = NULL;
+	c->cap_stk = 0;
+	c->dc_pool = NULL;
+	c->n_pool = c->cap_pool = 0;
+	c->la = NULL;
+	c->la_top = c->la_cap = 0;
+	c->pts = NULL;
+	c->sv = NULL;
+	c->tmp = NULL;
+	c->cap_pts = c->cap_sv = 0;
 	c->nodes = NULL;
 	c->decs = NULL;
 	c->boxes = NULL;
@@ -1674,9 +2012,48 @@ static void cc_reset(struct cc *c)
 	c->max_depth = 0;
 }
 
+/*
+ * Start the large arrays at the size a policy of this many filters
+ * usually needs, so that they rarely move while they grow.  This is
+ * address space: pages are only touched as the arrays fill.
+ */
+static int presize(struct cc *c)
+{
+	uint32_t nf = c->p->n_filters < 131072 ? c->p->n_filters : 131072;
+	uint32_t nn = 8 * nf + 1024, nd = 1024;
+
+	if (nn > c->node_budget + 1)
+		nn = c->node_budget + 1;
+	while (nd < 2 * (nf + 256))
+		nd *= 2;
+	c->nodes = big_realloc(NULL, 0, (size_t)nn * sizeof(*c->nodes));
+	c->decs = big_realloc(NULL, 0, ((size_t)nf + 256) * sizeof(*c->decs));
+	c->boxes = big_realloc(NULL, 0, ((size_t)nf + 64) * sizeof(*c->boxes));
+	c->la = big_realloc(NULL, 0, (4 * (size_t)nf + 4096) * sizeof(*c->la));
+	c->stk = big_realloc(NULL, 0, ((size_t)nf / 2 + 64) * sizeof(*c->stk));
+	c->dc_pool = big_realloc(NULL, 0,
+				 ((size_t)nf + 256) * (c->n_sl + 1) *
+					 sizeof(*c->dc_pool));
+	c->dc = big_calloc(nd, sizeof(*c->dc));
+	if (!c->nodes || !c->decs || !c->boxes || !c->la || !c->stk ||
+	    !c->dc_pool || !c->dc)
+		return fail(c, "out of memory");
+	c->cap_nodes = nn;
+	c->cap_decs = nf + 256;
+	c->cap_boxes = nf + 64;
+	c->la_cap = 4 * nf + 4096;
+	c->cap_stk = nf / 2 + 64;
+	c->cap_pool = (nf + 256) * (c->n_sl + 1);
+	c->dc_cap = nd;
+	return 0;
+}
+
 static int build_all(struct cc *c, uint32_t *roots)
 {
-	int r = 0;
+	int r = presize(c);
+
+	if (r)
+		return r;
 
 	memset(c->compiled, 0, c->p->n_filters + 1);
 	for (int layer = 0; layer < XFP_DP_LAYERS && !r; layer++)
@@ -1708,6 +2085,7 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	uint32_t n_spi = 0, n_src, total, base_dec, base_box, base_list,
 		 base_slot, base_spi, base_src;
 	struct xfp_dp_spi *spis = NULL;
+	uint32_t *nmap = NULL, *lmap = NULL, n_out = 0;
 	struct timespec t0, t1;
 	int r = 0;
 
@@ -1740,9 +2118,37 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 		c.sl_pos[c.sl_order[s]] = (int)s;
 	c.compiled = calloc(p->n_filters + 1, sizeof(*c.compiled));
 	c.fres = calloc(p->n_filters + 1, sizeof(*c.fres));
-	if (!c.compiled || !c.fres) {
+	c.ord = malloc(((size_t)p->n_filters + 1) * sizeof(*c.ord));
+	if (!c.compiled || !c.fres || !c.ord) {
 		r = fail(&c, "out of memory");
 		goto out;
+	}
+	/* Group the filters by (layer, sublayer position), keeping policy
+	 * order within a group (a counting sort), so that each tree visits
+	 * only its layer's filters. */
+	for (uint32_t i = 0; i < p->n_filters; i++) {
+		const struct xfp_filter *f = &p->filters[i];
+
+		if ((unsigned)f->layer < XFP_DP_LAYERS &&
+		    (unsigned)f->sublayer < p->n_sublayers)
+			c.bstart[(unsigned)f->layer * c.n_sl +
+				 (unsigned)c.sl_pos[f->sublayer] + 1]++;
+	}
+	for (unsigned k = 0; k < XFP_DP_LAYERS * c.n_sl; k++)
+		c.bstart[k + 1] += c.bstart[k];
+	{
+		uint32_t fill[XFP_DP_LAYERS * XFP_SUBLAYERS_MAX];
+
+		memcpy(fill, c.bstart, sizeof(fill));
+		for (uint32_t i = 0; i < p->n_filters; i++) {
+			const struct xfp_filter *f = &p->filters[i];
+
+			if ((unsigned)f->layer < XFP_DP_LAYERS &&
+			    (unsigned)f->sublayer < p->n_sublayers)
+				c.ord[fill[(unsigned)f->layer * c.n_sl +
+					   (unsigned)c.sl_pos[f->sublayer]]++] =
+					i;
+		}
 	}
 	c.node_budget = 16384 + 48 * p->n_filters;
 	if (c.node_budget > DP_MAX_RECS / 2)
@@ -1773,9 +2179,30 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	}
 	qsort(spis, n_spi, sizeof(*spis), spi_cmp);
 
+	/* Leaves with the same decision become one record: a walk reads a
+	 * leaf only for its decision, so they may be shared.  nmap: node
+	 * number -> output node number. */
+	nmap = big_realloc(NULL, 0, ((size_t)c.n_nodes + 1) * sizeof(*nmap));
+	lmap = malloc(((size_t)c.n_decs + 1) * sizeof(*lmap));
+	if (!nmap || !lmap) {
+		r = fail(&c, "out of memory");
+		goto out;
+	}
+	memset(lmap, 0xff, ((size_t)c.n_decs + 1) * sizeof(*lmap));
+	for (uint32_t i = 0; i < c.n_nodes; i++) {
+		const struct xfp_dp_node *nd = &c.nodes[i];
+
+		if (nd->kind == XFP_REC_LEAF) {
+			if (lmap[nd->right] == UINT32_MAX)
+				lmap[nd->right] = n_out++;
+			nmap[i] = lmap[nd->right];
+		} else {
+			nmap[i] = n_out++;
+		}
+	}
 	n_src = (uint32_t)((src_len + sizeof(struct xfp_dp_rec) - 1) /
 			   sizeof(struct xfp_dp_rec));
-	base_dec = XFP_DP_HDR_RECS + c.n_nodes;
+	base_dec = XFP_DP_HDR_RECS + n_out;
 	base_box = base_dec + c.n_decs;
 	base_list = base_box + c.n_gbox;
 	base_slot = base_list + c.n_lists / 8;
@@ -1787,11 +2214,16 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 			 (unsigned long long)base_src + n_src, DP_MAX_RECS);
 		goto out;
 	}
-	out->recs = calloc(total, sizeof(*out->recs));
+	/* Every record below is written whole, except the header ones and
+	 * the end of the source text, which are cleared first. */
+	out->recs = big_realloc(NULL, 0, (size_t)total * sizeof(*out->recs));
 	if (!out->recs) {
 		r = fail(&c, "out of memory");
 		goto out;
 	}
+	memset(out->recs, 0, XFP_DP_HDR_RECS * sizeof(*out->recs));
+	if (n_src)
+		memset(&out->recs[total - 1], 0, sizeof(*out->recs));
 	out->n = total;
 	out->bucket_max = c.bucket_max;
 	out->n_buckets = c.n_buckets;
@@ -1811,12 +2243,12 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 		for (int i = 0; i < XFP_DP_ROOTS; i++) {
 			struct xfp_dp_roots *rt = (void *)&out->recs[1 + i / 8];
 
-			rt->root[i % 8] = XFP_DP_HDR_RECS + roots[i];
+			rt->root[i % 8] = XFP_DP_HDR_RECS + nmap[roots[i]];
 		}
 		in->n_filters = p->n_filters;
 		for (unsigned i = 0; i < p->n_filters; i++)
 			in->n_compiled += c.compiled[i];
-		in->n_nodes = c.n_nodes;
+		in->n_nodes = n_out;
 		in->n_decisions = c.n_decs;
 		in->src_base = base_src;
 		in->src_len = (uint32_t)src_len;
@@ -1831,12 +2263,13 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 			nd.left += base_list;
 		else if (nd.kind == XFP_REC_HASH) {
 			nd.left += base_slot;
-			nd.right += XFP_DP_HDR_RECS;
+			nd.right = XFP_DP_HDR_RECS + nmap[nd.right];
 		} else {
-			nd.left += XFP_DP_HDR_RECS;
-			nd.right += XFP_DP_HDR_RECS;
+			nd.left = XFP_DP_HDR_RECS + nmap[nd.left];
+			nd.right = XFP_DP_HDR_RECS + nmap[nd.right];
 		}
-		memcpy(&out->recs[XFP_DP_HDR_RECS + i], &nd, sizeof(nd));
+		/* shared leaves are written once per use, identically */
+		memcpy(&out->recs[XFP_DP_HDR_RECS + nmap[i]], &nd, sizeof(nd));
 	}
 	if (c.n_decs)
 		memcpy(&out->recs[base_dec], c.decs,
@@ -1851,7 +2284,7 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 		struct xfp_dp_slot sl = c.slots[i];
 
 		if (sl.used)
-			sl.child += XFP_DP_HDR_RECS;
+			sl.child = XFP_DP_HDR_RECS + nmap[sl.child];
 		memcpy(&out->recs[base_slot + i], &sl, sizeof(sl));
 	}
 	memcpy(&out->recs[base_spi], spis, (size_t)n_spi * sizeof(*spis));
@@ -1864,9 +2297,12 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	memcpy(&out->info, &out->recs[4], sizeof(out->info));
 out:
 	free(spis);
+	free(nmap);
+	free(lmap);
 	cc_reset(&c);
 	free(c.compiled);
 	free(c.fres);
+	free(c.ord);
 	if (r)
 		dp_table_free(out);
 	return r;

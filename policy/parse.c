@@ -104,6 +104,27 @@ static bool word_is(const struct parser *ps, const char *s)
 	return ps->cur.t == XFP_T_WORD && !strcmp(ps->cur.s, s);
 }
 
+/*
+ * Tokens carry a 4 KiB text buffer; these touch only what is used.  The
+ * lexer keeps s NUL-terminated at n, so copying n + 1 bytes is a copy.
+ */
+static void tok_copy(struct xfp_tok *d, const struct xfp_tok *t)
+{
+	d->t = t->t;
+	d->line = t->line;
+	d->col = t->col;
+	d->n = t->n;
+	memcpy(d->s, t->s, t->n < sizeof(d->s) ? t->n + 1 : sizeof(d->s));
+}
+
+static void tok_clear(struct xfp_tok *t)
+{
+	t->t = XFP_T_EOF;
+	t->line = t->col = 0;
+	t->n = 0;
+	t->s[0] = 0;
+}
+
 /* Take a word (or, with strings_ok, a string) into *t. */
 static int take_word(struct parser *ps, const char *what, struct xfp_tok *t,
 		     bool strings_ok)
@@ -111,7 +132,7 @@ static int take_word(struct parser *ps, const char *what, struct xfp_tok *t,
 	if (ps->cur.t != XFP_T_WORD &&
 	    !(strings_ok && ps->cur.t == XFP_T_STRING))
 		return expected(ps, what);
-	*t = ps->cur;
+	tok_copy(t, &ps->cur);
 	advance(ps);
 	return 0;
 }
@@ -153,7 +174,7 @@ static int take_name(struct parser *ps, const char *kind,
 			      kind, t.s, XFP_NAME_MAX - 1);
 	strcpy(out, t.s);
 	if (where)
-		*where = t;
+		tok_copy(where, &t);
 	return 0;
 }
 
@@ -1302,9 +1323,9 @@ static int cond_cb(struct parser *ps, const struct xfp_tok *t, void *arg)
 	case XFP_FIELD_REMOTE_ADDR:
 		r = addr_value(ps, t, &v);
 		if (!r && v.family == 4 && ca->v4.t == XFP_T_EOF)
-			ca->v4 = *t;
+			tok_copy(&ca->v4, t);
 		if (!r && v.family == 6 && ca->v6.t == XFP_T_EOF)
-			ca->v6 = *t;
+			tok_copy(&ca->v6, t);
 		break;
 	case XFP_FIELD_INTERFACE:
 		r = iface_value(ps, t, &v);
@@ -1458,9 +1479,11 @@ static int take_condition(struct parser *ps, const struct xfp_tok *kw,
 	if (field == XFP_FIELD_REMOTE_MACHINE_ID ||
 	    field == XFP_FIELD_REMOTE_USER_ID)
 		return take_acl(ps, f, field);
-	memset(&ca, 0, sizeof(ca));
+	/* Not memset: the two tokens are 4 KiB each and are read only once
+	 * a value has been copied in (t != EOF). */
 	ca.f = f;
 	ca.field = field;
+	ca.neg = false;
 	ca.v4.t = ca.v6.t = XFP_T_EOF;
 	if (ps->cur.t == XFP_T_NE) {
 		struct xfp_tok vt;
@@ -1475,9 +1498,9 @@ static int take_condition(struct parser *ps, const struct xfp_tok *kw,
 		return -1;
 	}
 	if (v4->t == XFP_T_EOF && ca.v4.t != XFP_T_EOF)
-		*v4 = ca.v4;
+		tok_copy(v4, &ca.v4);
 	if (v6->t == XFP_T_EOF && ca.v6.t != XFP_T_EOF)
-		*v6 = ca.v6;
+		tok_copy(v6, &ca.v6);
 	return 0;
 }
 
@@ -1545,9 +1568,9 @@ static int cmd_filter_add(struct parser *ps)
 {
 	struct xfp_filter f;
 	struct xfp_tok nt, kw;
-	struct xfp_tok at = { 0 }, ct = { 0 }, pt = { 0 };
+	struct xfp_tok at, ct, pt;
 	struct xfp_tok condt[XFP_FIELD__MAX];
-	struct xfp_tok v4 = { 0 }, v6 = { 0 };
+	struct xfp_tok v4, v6;
 	bool have_layer = false, have_action = false, have_ctx = false,
 	     have_flags = false;
 	char pol[XFP_NAME_MAX] = "";
@@ -1555,6 +1578,13 @@ static int cmd_filter_add(struct parser *ps)
 	int r = -1;
 
 	memset(&f, 0, sizeof(f));
+	/* Tokens are 4 KiB: only their header and an empty text are
+	 * cleared (what a zero-initialized token reads as). */
+	tok_clear(&at);
+	tok_clear(&ct);
+	tok_clear(&pt);
+	tok_clear(&v4);
+	tok_clear(&v6);
 	/* condt[i] is set when field i first appears (see cond_mask) */
 	v4.t = v6.t = XFP_T_EOF;
 	f.sublayer = 0;
@@ -1573,7 +1603,7 @@ static int cmd_filter_add(struct parser *ps)
 	while (!at_end(ps)) {
 		int field;
 
-		kw = ps->cur;
+		tok_copy(&kw, &ps->cur);
 		if (!is_word(ps)) {
 			expected(ps, "a filter keyword");
 			goto out;
@@ -1582,7 +1612,7 @@ static int cmd_filter_add(struct parser *ps)
 		field = xfp_field_from_name(kw.s);
 		if (field >= 0) {
 			if (!(f.cond_mask & (1u << field)))
-				condt[field] = kw;
+				tok_copy(&condt[field], &kw);
 			if (take_condition(ps, &kw, &f, (enum xfp_field)field,
 					   &v4, &v6))
 				goto out;
@@ -1703,14 +1733,14 @@ static int cmd_filter_add(struct parser *ps)
 				goto out;
 			}
 			f.action = (enum xfp_action)a;
-			at = t;
+			tok_copy(&at, &t);
 			have_action = true;
 		} else if (!strcmp(kw.s, "context")) {
 			if (have_ctx) {
 				err_at(ps, &kw, "duplicate keyword 'context'");
 				goto out;
 			}
-			ct = kw;
+			tok_copy(&ct, &kw);
 			if (take_flags(ps, ctx_flag_names, "context flag",
 				       &f.ctx_flags))
 				goto out;
@@ -1746,7 +1776,7 @@ static int cmd_filter_add(struct parser *ps)
 				       pol);
 				goto out;
 			}
-			pt = t;
+			tok_copy(&pt, &t);
 			f.has |= XFP_FILTER_HAS_POLICY;
 		} else {
 			err_at(ps, &kw,

@@ -4,8 +4,9 @@
 #   host A [xd..a] 198.18.0.1 --- [ca] C: bridge + capture [cb] --- [xd..b] host B 198.18.0.2
 #          xfp worker                                                      xfp worker
 #
-# The example policy's transport-mode manual SAs (AES-128-GCM) installed
-# on both hosts with `xfp sa load`, then ping, a TCP
+# `xfp attach` on both hosts, a worker on each, then a transport-mode
+# policy with manual SAs (AES-128-GCM) loaded with `xfp policy load`: the
+# datapath decides what is secured and hands it to the worker.  Then ping, a TCP
 # transfer and a UDP stream; then what crossed the wire (ESP only), one
 # packet decrypted by tshark with the keys, and xfp's counters.
 # Everything it creates (namespaces, veth pairs, bpffs mount, workers) is
@@ -25,6 +26,10 @@ say "Hosts A ($TAG-a, 198.18.0.1) and B ($TAG-b, 198.18.0.2); the wire between t
 esp_hosts
 esp_pyhelper
 
+say "Attach xfp (XDP ingress + TC egress policy programs) on each host"
+run ip netns exec "$A" "$XFP" attach "$DA" || die "attach on A"
+run ip netns exec "$B" "$XFP" attach "$DB" || die "attach on B"
+
 say "Start the AF_XDP crypto worker on each host (foreground daemons; here in the background)"
 printf '$ ip netns exec %s %s worker %s &\n' "$A" "$XFP" "$DA"
 worker_start "$A" "$DA" || die "worker on A did not start"
@@ -32,28 +37,30 @@ printf '$ ip netns exec %s %s worker %s &\n' "$B" "$XFP" "$DB"
 worker_start "$B" "$DB" || die "worker on B did not start"
 sed 's/^/   /' "$TMPD/worker-$DA.log"
 
-say "Manual transport-mode SAs from the example policy (policy/examples/manual-sa.pol)"
-# Host A uses the example as it is (198.18.0.1, peers host-b = .2 and
-# host-c = .3); host B gets the mirror image for its side of the host-b SA.
+say "Load the transport-mode policy with its manual SAs (from policy/examples/manual-sa.pol)"
+# The filters and the SA of the example's host-b, written for each side
+# (the example's ICMP exemption is left out, so ping is protected too).
 # Keys: fresh, from the example's make-keys.sh, mode 0600, in the demo's
 # private folder - never on a command line.
-cp policy/examples/manual-sa.pol "$TMPD/"
 sh policy/examples/make-keys.sh "$TMPD" | sed 's/^/   /'
-cat >"$TMPD/host-b.pol" <<'EOF'
-# The peer side of manual-sa.pol's SA host-b: this host is 198.18.0.2.
-filter add a-in layer inbound-transport local-addr-type unicast \
-	local-addr 198.18.0.2 remote-addr 198.18.0.1 action inbound-transport
-filter add a-out layer outbound-transport local-addr-type unicast \
-	local-addr 198.18.0.2 remote-addr 198.18.0.1 action outbound-transport
-sa add host-a filter a-out inbound-filter a-in \
-	spi-in 0x00002001 spi-out 0x00001001 alg aes128gcm16 \
-	key-file host-b.peer.keys lifetime 3600s
+pol() { # SELF PEER SPI-IN SPI-OUT KEYFILE
+	cat <<EOF
+# Everything between $1 and $2 travels in ESP (transport mode).
+filter add peer-in layer inbound-transport local-addr-type unicast \\
+	local-addr $1 remote-addr $2 action inbound-transport
+filter add peer-out layer outbound-transport local-addr-type unicast \\
+	local-addr $1 remote-addr $2 action outbound-transport
+sa add peer filter peer-out inbound-filter peer-in \\
+	spi-in $3 spi-out $4 alg aes128gcm16 \\
+	key-file $5 lifetime 3600s
 EOF
-grep -E '^sa add|spi-in' "$TMPD/manual-sa.pol" | sed 's/^/   /'
-run ip netns exec "$A" "$XFP" sa load "$DA" "$TMPD/manual-sa.pol" || die "sa load on A"
-run ip netns exec "$B" "$XFP" sa load "$DB" "$TMPD/host-b.pol" || die "sa load on B"
-echo "   (classification: the worker's stand-in programs secure all traffic with a peer that has an"
-echo "    outbound SA; the datapath's policy programs are not wired to the worker yet)"
+}
+pol 198.18.0.1 198.18.0.2 0x00001001 0x00002001 host-b.keys >"$TMPD/host-a.pol"
+pol 198.18.0.2 198.18.0.1 0x00002001 0x00001001 host-b.peer.keys >"$TMPD/host-b.pol"
+sed 's/^/   /' "$TMPD/host-a.pol"
+run ip netns exec "$A" "$XFP" policy load "$TMPD/host-a.pol" dev "$DA" || die "policy load on A"
+run ip netns exec "$B" "$XFP" policy load "$TMPD/host-b.pol" dev "$DB" || die "policy load on B"
+echo '   (TC egress: "secure" verdict -> the worker encrypts; XDP: ESP with a known SPI -> the worker decrypts)'
 
 capture_start demo || die "tcpdump did not start"
 
@@ -94,8 +101,8 @@ fn=$(tshark -r "$CAP" "${dec[@]}" -Y 'esp.spi == 0x2001 && icmp' -T fields -e fr
 tshark -r "$CAP" "${dec[@]}" -Y "frame.number == $fn" -O esp,icmp 2>/dev/null |
 	grep -vE '^\s*$|^[0-9a-f]{4}  |Timestamp|\(LE\)|Good:|Bad:' | head -22 | sed 's/^/   /'
 
-say "xfp's counters on host A"
-run ip netns exec "$A" "$XFP" stats "$DA"
+say "xfp's counters on host A (rows that are not zero)"
+run ip netns exec "$A" "$XFP" stats "$DA" | grep -vE ' 0 +0$' 
 run ip netns exec "$A" "$XFP" sa show "$DA" | grep -E '^sa |^worker|spi |dir |alg |seq |replay_top|Packets|Bytes|rx_nic|rx_secure|crypted|tx_|xsk_mode' | grep -vE ' 0$'
 
 say "Done; workers, namespaces and the bpffs mount are removed on exit"

@@ -21,12 +21,42 @@
 #include "bpf/lib/ctx.h"
 #include "bpf/lib/maps.h"
 #include "bpf/lib/parse.h"
+#include "bpf/lib/xsk.h"
+
+/*
+ * Open-coded numeric iterator (kernel 6.4+ kfuncs).  The verifier checks
+ * a bpf_for() body until its state converges instead of once per
+ * iteration as it does for a bounded loop: the tree walk (up to 48
+ * levels, each a hash probe or a bucket) would otherwise cost hundreds
+ * of thousands of verifier steps per call site.  The UAPI headers of the
+ * build machine may predate the type, so it is declared here.
+ */
+struct bpf_iter_num {
+	__u64 __opaque[1];
+} __attribute__((aligned(8)));
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start,
+			    int end) __weak __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
+
+#define xfp_for(i, start, end)                                           \
+	for (struct bpf_iter_num ___it                                   \
+	     __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
+	     *___p __attribute__((unused)) =                             \
+		     (bpf_iter_num_new(&___it, (start), (end)),          \
+		      (void)bpf_iter_num_destroy, (void *)0);            \
+	     ({                                                          \
+		     int *___t = bpf_iter_num_next(&___it);              \
+		     (___t && ((i) = *___t, 1));                         \
+	     });)
 
 #define XFP_DIR_IN 0
 #define XFP_DIR_OUT 1
 
 /* Set by the loader before load; 0 in attached programs. */
 const volatile __u32 xfp_cfg = 0;
+/* Idle timeout of connectionless ALE flows (`xfp attach --idle-timeout`). */
+const volatile __u64 xfp_conn_idle_ns = XFP_CONN_IDLE_DEFAULT_S * 1000000000ull;
 
 #define xfp_key xfp_dp_key
 
@@ -125,7 +155,8 @@ static __noinline int xfp_bucket(void *tab, __u32 box_base,
 	int decided = -1;
 	__u32 i;
 
-	for (i = 0; i < XFP_DP_BUCKET_MAX; i++) {
+	xfp_for(i, 0, XFP_DP_BUCKET_MAX)
+	{
 		struct xfp_dp_box_a *a, *b;
 		struct xfp_dp_box_c *c;
 		struct xfp_dp_box_d *d;
@@ -210,7 +241,8 @@ static __noinline int xfp_walk(void *tab, __u32 root, __u32 box_base,
 	__u32 idx = root;
 	int i;
 
-	for (i = 0; i < XFP_DP_DEPTH_MAX; i++) {
+	xfp_for(i, 0, XFP_DP_DEPTH_MAX)
+	{
 		struct xfp_dp_node *n = bpf_map_lookup_elem(tab, &idx);
 		struct xfp_dp_decision *dec;
 		__u32 d;
@@ -367,13 +399,80 @@ static __always_inline void xfp_trace_put(__u64 gen, __u64 tf, __u64 af,
 	t->spi = spi;
 }
 
+static __always_inline void xfp_conn_key_of(const struct xfp_parsed *p,
+					    __u8 dir, struct xfp_conn_key *ck)
+{
+	bool ports = p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP ||
+		     p->l4_proto == IPPROTO_SCTP || p->l4_proto == 136;
+
+	ck->family = p->family;
+	ck->proto = p->l4_proto;
+	ck->pad = 0;
+	if (dir == XFP_DIR_IN) {
+		__builtin_memcpy(ck->laddr, p->daddr, sizeof(ck->laddr));
+		__builtin_memcpy(ck->raddr, p->saddr, sizeof(ck->raddr));
+		ck->lport = ports ? p->dport : 0;
+		ck->rport = ports ? p->sport : 0;
+	} else {
+		__builtin_memcpy(ck->laddr, p->saddr, sizeof(ck->laddr));
+		__builtin_memcpy(ck->raddr, p->daddr, sizeof(ck->raddr));
+		ck->lport = ports ? p->sport : 0;
+		ck->rport = ports ? p->dport : 0;
+	}
+}
+
+/* For a cached connectionless pass: is its ALE connection still there,
+ * of this policy and not idle too long?  Refreshes its time. */
+static __always_inline bool xfp_conn_alive(const struct xfp_parsed *p, __u8 dir,
+					   __u64 gen)
+{
+	struct xfp_conn_scratch *cs;
+	struct xfp_conn_val *c;
+	__u32 zero = 0;
+	__u64 now;
+
+	cs = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
+	if (!cs)
+		return false;
+	xfp_conn_key_of(p, dir, &cs->key);
+	c = bpf_map_lookup_elem(&xfp_conns, &cs->key);
+	if (!c || c->generation != (__u32)gen || c->verdict != XFP_VERDICT_PASS)
+		return false;
+	now = bpf_ktime_get_ns();
+	if (now - c->last_ns > xfp_conn_idle_ns)
+		return false;
+	if (now - c->last_ns > XFP_CONN_REFRESH_NS)
+		c->last_ns = now;
+	return true;
+}
+
+/* ALE at the layer of direction `odir` for the packet whose key is in
+ * kp; verdict/reason/decision into *a. */
+static __always_inline __u32 xfp_ale(void *tab, struct xfp_dp_header *h,
+				     const struct xfp_parsed *p, __u8 odir,
+				     const struct xfp_key *kp,
+				     struct xfp_res *a)
+{
+	__u32 al = odir == XFP_DIR_IN ? XFP_LAYER_ALE_AUTH_RECV_ACCEPT :
+					XFP_LAYER_ALE_AUTH_CONNECT;
+	__u32 root, r;
+
+	r = xfp_root(tab, al, p->family, kp->kind, &root);
+	if (!r)
+		r = xfp_walk(tab, root, h->box_base, kp, a);
+	return r;
+}
+
 /*
  * The policy decision for one parsed packet in direction `dir`.  Returns
  * XFP_VERDICT_PASS or XFP_VERDICT_DROP and sets *reason for a drop.
  *
- *  ingress: IPsec (ESP, AH, ESP in UDP 4500) -> SPI check: known SPI goes
- *           to the crypto worker, which does not exist yet, so it is
- *           dropped as no-worker (fail closed); unknown SPI is no-sa.
+ *  ingress: IPsec (ESP, AH, ESP in UDP 4500) -> SPI check: an SPI the
+ *           worker holds (xfp_spi_in) returns XFP_VERDICT_REDIRECT (the
+ *           caller hands the packet to the worker's socket); an SPI only
+ *           the policy names is no-worker; any other SPI is no-sa.
+ *  egress:  a "secure" decision comes back as drop/no-worker; the TC
+ *           program turns it into the hand-off (xfp_tc.bpf.c).
  *  both:    flow cache hit -> cached verdict.  Otherwise the transport
  *           layer (inbound/outbound-transport); if that passes and the
  *           packet opens a connection, the ALE layer (recv-accept/
@@ -382,14 +481,14 @@ static __always_inline void xfp_trace_put(__u64 gen, __u64 tf, __u64 af,
 static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 					   __u32 *reason)
 {
-	__u32 zero = 0, tl, al, root, tdec = 0, adec = 0, tflags = 0;
+	__u32 zero = 0, tl, root, tdec = 0, adec = 0, tflags = 0;
 	struct xfp_res t = {}, a = {};
 	struct xfp_dp_header *h;
-	struct xfp_flow_key fk;
-	struct xfp_flow_val fv, *cv;
+	struct xfp_conn_scratch *ss;
+	struct xfp_flow_val *cv;
 	struct xfp_key *kp;
 	__u64 tf = 0, af = 0;
-	bool cache, new_conn;
+	bool cache, stateful, opener, syn = false;
 	void *tab;
 	__u32 verdict, r;
 
@@ -412,8 +511,22 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	if (dir == XFP_DIR_IN && !(p->flags & XFP_PKT_F_LATER_FRAG) &&
 	    (p->l4_proto == IPPROTO_ESP || p->l4_proto == IPPROTO_AH ||
 	     (p->flags & XFP_PKT_F_UDP_ESP))) {
+		struct xfp_spi_key sk = { .spi = p->spi };
+		struct xfp_sa_ref *ref;
 		__u32 spi = bpf_ntohl(p->spi);
 
+		/* The worker's SAs (xfp_spi_in, filled by the worker) are
+		 * the truth: a hit goes to the worker.  An SPI only the
+		 * policy names has no worker holding its keys yet. */
+		sk.proto = p->l4_proto == IPPROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+		ref = bpf_map_lookup_elem(&xfp_spi_in, &sk);
+		if (ref && ref->sa_id) {
+			*reason = XFP_DROP_NONE;
+			xfp_trace_put(h->generation, 0, 0, 0, 0,
+				      XFP_VERDICT_REDIRECT, 0, XFP_TRACE_F_SPI,
+				      0, spi);
+			return XFP_VERDICT_REDIRECT;
+		}
 		*reason = xfp_spi_known(tab, h, spi) ? XFP_DROP_NO_WORKER :
 						       XFP_DROP_NO_SA;
 		xfp_trace_put(h->generation, 0, 0, 0, 0, XFP_VERDICT_DROP,
@@ -421,22 +534,31 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 		return XFP_VERDICT_DROP;
 	}
 
-	if (p->l4_proto == IPPROTO_TCP)
-		new_conn = (p->tcp_flags & (XFP_TCP_SYN | XFP_TCP_ACK)) ==
-			   XFP_TCP_SYN;
-	else
-		new_conn = !(p->flags & XFP_PKT_F_LATER_FRAG) &&
-			   !xfp_icmp_error(p);
-	cache = !(xfp_cfg & XFP_CFG_NO_CACHE) &&
-		!(p->flags & XFP_PKT_F_FRAGMENT);
+	if (p->l4_proto == IPPROTO_TCP) {
+		syn = (p->tcp_flags & (XFP_TCP_SYN | XFP_TCP_ACK)) ==
+		      XFP_TCP_SYN;
+		opener = syn;
+	} else {
+		opener = !(p->flags & XFP_PKT_F_LATER_FRAG) &&
+			 !xfp_icmp_error(p);
+	}
+	stateful = !(xfp_cfg & XFP_CFG_NO_CACHE);
+	cache = stateful && !(p->flags & XFP_PKT_F_FRAGMENT);
+	ss = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
+	if (!ss) {
+		*reason = XFP_DROP_INTERNAL;
+		return XFP_VERDICT_DROP;
+	}
 	if (cache) {
-		xfp_flow_key_of(p, dir, h->generation, &fk);
-		cv = bpf_map_lookup_elem(&xfp_flows, &fk);
+		xfp_flow_key_of(p, dir, h->generation, &ss->fk);
+		cv = bpf_map_lookup_elem(&xfp_flows, &ss->fk);
 		/* A cached TCP flow that never went through ALE does not
-		 * let a SYN skip it. */
+		 * let a SYN skip it; a connectionless pass needs its ALE
+		 * connection alive. */
 		if (cv && (cv->flags & XFP_FLOW_F_VALID) &&
-		    (!new_conn || p->l4_proto != IPPROTO_TCP ||
-		     (cv->flags & XFP_FLOW_F_ALE))) {
+		    (!syn || (cv->flags & XFP_FLOW_F_ALE)) &&
+		    (!(cv->flags & XFP_FLOW_F_CONN) ||
+		     xfp_conn_alive(p, dir, h->generation))) {
 			*reason = cv->reason;
 			xfp_trace_put(h->generation, 0, 0, cv->decision, 0,
 				      cv->verdict, cv->reason,
@@ -453,8 +575,6 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	xfp_key_build(p, dir, kp);
 	tl = dir == XFP_DIR_IN ? XFP_LAYER_INBOUND_TRANSPORT :
 				 XFP_LAYER_OUTBOUND_TRANSPORT;
-	al = dir == XFP_DIR_IN ? XFP_LAYER_ALE_AUTH_RECV_ACCEPT :
-				 XFP_LAYER_ALE_AUTH_CONNECT;
 	r = xfp_root(tab, tl, p->family, kp->kind, &root);
 	if (!r)
 		r = xfp_walk(tab, root, h->box_base, kp, &t);
@@ -466,31 +586,103 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	*reason = t.reason;
 	tf = t.filter_id;
 	tdec = t.dec;
-	if (new_conn)
+	if (opener)
 		tflags |= XFP_TRACE_F_NEW_CONN;
-	if (verdict == XFP_VERDICT_PASS && new_conn) {
-		r = xfp_root(tab, al, p->family, kp->kind, &root);
-		if (!r)
-			r = xfp_walk(tab, root, h->box_base, kp, &a);
-		if (r) {
-			*reason = r;
+	if (verdict == XFP_VERDICT_PASS) {
+		struct xfp_conn_scratch *cs;
+		struct xfp_conn_val *c;
+		__u64 now = 0;
+		bool connless = p->l4_proto != IPPROTO_TCP, eval = opener;
+		bool have = false;
+		__u8 odir = dir;
+
+		cs = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
+		if (!cs) {
+			*reason = XFP_DROP_INTERNAL;
 			return XFP_VERDICT_DROP;
 		}
-		verdict = a.verdict;
-		*reason = a.reason;
-		af = a.filter_id;
-		adec = a.dec;
-		tflags |= XFP_TRACE_F_ALE;
+		if (stateful) {
+			/* Is the packet part of a connection ALE already
+			 * authorized (opened from either side)?  The entry
+			 * is copied: no map pointer lives across the walk. */
+			xfp_conn_key_of(p, dir, &cs->key);
+			now = bpf_ktime_get_ns();
+			c = bpf_map_lookup_elem(&xfp_conns, &cs->key);
+			if (c && !(connless &&
+				   now - c->last_ns > xfp_conn_idle_ns)) {
+				have = true;
+				cs->val = *c;
+				if (now - c->last_ns > XFP_CONN_REFRESH_NS)
+					c->last_ns = now;
+			}
+			if (syn || !have) {
+				/* a SYN always opens; without an entry TCP
+				 * goes on transport alone, others open */
+				eval = syn || (opener && connless);
+				have = false;
+			} else if (cs->val.generation != (__u32)h->generation) {
+				/* policy changed: authorize again where the
+				 * connection was opened */
+				eval = true;
+				odir = cs->val.dir & 1;
+				tflags |= XFP_TRACE_F_REAUTH;
+			} else {
+				eval = false;
+			}
+		}
+		if (eval) {
+			r = xfp_ale(tab, h, p, odir, kp, &a);
+			if (r) {
+				*reason = r;
+				return XFP_VERDICT_DROP;
+			}
+			verdict = a.verdict;
+			*reason = a.reason;
+			af = a.filter_id;
+			adec = a.dec;
+			tflags |= XFP_TRACE_F_ALE;
+			if (stateful &&
+			    (have || a.verdict == XFP_VERDICT_PASS)) {
+				if (!have) {
+					cs->val.last_ns = now;
+					cs->val.dir = dir;
+					cs->val.flags = 0;
+				}
+				cs->val.generation = (__u32)h->generation;
+				cs->val.verdict = a.verdict;
+				cs->val.reason = a.reason;
+				bpf_map_update_elem(&xfp_conns, &cs->key,
+						    &cs->val, BPF_ANY);
+				tflags |= XFP_TRACE_F_CONN;
+			}
+		} else if (have) {
+			verdict = cs->val.verdict;
+			*reason = cs->val.reason;
+			tflags |= XFP_TRACE_F_CONN;
+		}
 	}
+	/* An ALE refusal of a connectionless flow is not cached: the host
+	 * may open the same flow from its side later, and then the answer
+	 * must not meet a cached drop. */
+	if (cache && verdict != XFP_VERDICT_PASS &&
+	    t.verdict == XFP_VERDICT_PASS && p->l4_proto != IPPROTO_TCP)
+		cache = false;
 	if (cache) {
-		fv.verdict = verdict;
-		fv.reason = *reason;
-		fv.flags = XFP_FLOW_F_VALID;
+		/* ss still points at this CPU's scratch: the conn helpers
+		 * use other fields of it */
+		struct xfp_flow_val *fvp = &ss->fv;
+
+		fvp->verdict = verdict;
+		fvp->reason = *reason;
+		fvp->flags = XFP_FLOW_F_VALID;
 		if ((tflags & XFP_TRACE_F_ALE) || t.verdict != XFP_VERDICT_PASS)
-			fv.flags |= XFP_FLOW_F_ALE;
-		fv.pad = 0;
-		fv.decision = adec ? adec : tdec;
-		bpf_map_update_elem(&xfp_flows, &fk, &fv, BPF_ANY);
+			fvp->flags |= XFP_FLOW_F_ALE;
+		if ((tflags & XFP_TRACE_F_CONN) && p->l4_proto != IPPROTO_TCP &&
+		    verdict == XFP_VERDICT_PASS)
+			fvp->flags |= XFP_FLOW_F_CONN;
+		fvp->pad = 0;
+		fvp->decision = adec ? adec : tdec;
+		bpf_map_update_elem(&xfp_flows, &ss->fk, fvp, BPF_ANY);
 	}
 	xfp_trace_put(h->generation, tf, af, tdec, adec, verdict, *reason,
 		      tflags, kp->kind, 0);

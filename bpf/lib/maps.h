@@ -58,6 +58,30 @@ struct {
 	__type(value, struct xfp_flow_val);
 } xfp_flows SEC(".maps");
 
+/* ALE connections, shared by ingress and egress (bpf/xfp_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XFP_CONNS_MAX);
+	__type(key, struct xfp_conn_key);
+	__type(value, struct xfp_conn_val);
+} xfp_conns SEC(".maps");
+
+/* Scratch space for the flow-cache and ALE connection keys and values
+ * (the stack is shared with the tree walk's frames: 512 bytes in all). */
+struct xfp_conn_scratch {
+	struct xfp_conn_key key;
+	struct xfp_conn_val val;
+	struct xfp_flow_key fk;
+	struct xfp_flow_val fv;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xfp_conn_scratch);
+} xfp_conn_scratch SEC(".maps");
+
 /* Scratch space for the classification key (too big for the 512-byte
  * stack together with the parser state and the tree walk). */
 struct {

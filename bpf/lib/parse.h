@@ -54,7 +54,9 @@
 
 struct xfp_cursor {
 	void *pos;
-	void *end;
+	void *end; /* end of the readable (linear) data */
+	__u32 flen; /* length of the whole frame: larger than end - start
+		     * for a TC skb with paged data (GSO, big frames) */
 };
 
 struct vlan_hdr_x {
@@ -138,8 +140,9 @@ static __always_inline int xfp_parse_ipv4(struct xfp_cursor *c,
 		return XFP_DROP_PARSE_IPV4;
 	if (c->pos + hlen > c->end)
 		return XFP_DROP_PARSE_IPV4;
-	/* The frame may carry link-layer padding, never less than tot_len. */
-	if (c->pos + bpf_ntohs(ip->tot_len) > c->end)
+	/* The frame may carry link-layer padding, never less than tot_len
+	 * (measured on the whole frame: TC sees only its linear part). */
+	if ((__u32)(c->pos - frame) + bpf_ntohs(ip->tot_len) > c->flen)
 		return XFP_DROP_PARSE_IPV4;
 
 	p->family = 4;
@@ -181,7 +184,8 @@ static __always_inline int xfp_parse_ipv6(struct xfp_cursor *c,
 		return XFP_DROP_PARSE_IPV6;
 	if (ip6->version != 6)
 		return XFP_DROP_PARSE_IPV6;
-	if ((void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > c->end)
+	if ((__u32)((void *)(ip6 + 1) - frame) + bpf_ntohs(ip6->payload_len) >
+	    c->flen)
 		return XFP_DROP_PARSE_IPV6;
 
 	p->family = 6;
@@ -327,10 +331,14 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 /*
  * Parse a whole frame.  Non-IP frames are not an error: family stays 0.
  */
-static __always_inline int xfp_parse_frame(void *data, void *data_end,
-					   struct xfp_parsed *p)
+/*
+ * Parse a frame of @flen bytes whose first data_end - data bytes are
+ * readable (XDP: all of them; TC: the linear part, the rest is paged).
+ */
+static __always_inline int xfp_parse_frame_len(void *data, void *data_end,
+					       __u32 flen, struct xfp_parsed *p)
 {
-	struct xfp_cursor c = { .pos = data, .end = data_end };
+	struct xfp_cursor c = { .pos = data, .end = data_end, .flen = flen };
 	int r;
 
 	r = xfp_parse_eth(&c, p);
@@ -345,6 +353,12 @@ static __always_inline int xfp_parse_frame(void *data, void *data_end,
 	if (r)
 		return r;
 	return xfp_parse_l4(&c, p, data);
+}
+
+static __always_inline int xfp_parse_frame(void *data, void *data_end,
+					   struct xfp_parsed *p)
+{
+	return xfp_parse_frame_len(data, data_end, (__u32)(data_end - data), p);
 }
 
 /*

@@ -60,7 +60,9 @@ static inline int dp_env_open(struct dp_env *e, uint32_t cfg)
 	    bpf_map__reuse_fd(e->t->maps.xfp_stats,
 			      bpf_map__fd(e->x->maps.xfp_stats)) ||
 	    bpf_map__reuse_fd(e->t->maps.xfp_proto_stats,
-			      bpf_map__fd(e->x->maps.xfp_proto_stats)))
+			      bpf_map__fd(e->x->maps.xfp_proto_stats)) ||
+	    bpf_map__reuse_fd(e->t->maps.xfp_conns,
+			      bpf_map__fd(e->x->maps.xfp_conns)))
 		return -errno;
 	if (xfp_tc__load(e->t))
 		return -errno;

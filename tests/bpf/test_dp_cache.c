@@ -99,7 +99,6 @@ int main(void)
 		remove(keyfile);
 		return tap_done();
 	}
-	remove(keyfile);
 	tap_result(true, "commit the test policy", " ");
 
 	g = udp_pkt(1000, 9001);
@@ -110,11 +109,55 @@ int main(void)
 			   !(t.flags & XFP_TRACE_F_CACHE_HIT),
 		   "first udp packet: ale-block, classified",
 		   "ret %u reason %u flags %x", ret, t.reason, t.flags);
+	/* An ALE refusal of a connectionless flow is not cached: the host
+	 * may open the flow itself later. */
 	run(&e, 0, &f, &t, &ret);
 	tap_result(ret == 1 && t.reason == XFP_DROP_ALE_BLOCK &&
-			   (t.flags & XFP_TRACE_F_CACHE_HIT),
-		   "second udp packet: served by the flow cache",
+			   (t.flags & XFP_TRACE_F_ALE) &&
+			   !(t.flags & XFP_TRACE_F_CACHE_HIT),
+		   "second refused udp packet: decided again at ALE",
 		   "ret %u reason %u flags %x", ret, t.reason, t.flags);
+
+	/* The host opens 9001 <-> 7777 itself (ale-auth-connect has no
+	 * filter): the answer arriving on 9001 is part of that connection,
+	 * not a new inbound one, although recv-accept refuses 9001. */
+	{
+		struct gen_pkt o = udp_pkt(9001, 7777),
+			       in = udp_pkt(7777, 9001);
+		struct pkt fo, fi;
+
+		memcpy(o.saddr, in.daddr, sizeof(o.saddr));
+		memcpy(o.daddr, in.saddr, sizeof(o.daddr));
+		dp_frame(&o, &fo);
+		dp_frame(&in, &fi);
+		run(&e, 1, &fo, &t, &ret);
+		tap_result(
+			ret == 0 /* TC_ACT_OK */ &&
+				(t.flags & XFP_TRACE_F_ALE) &&
+				(t.flags & XFP_TRACE_F_CONN),
+			"outbound udp opens a connection at ale-auth-connect",
+			"ret %u flags %x", ret, t.flags);
+		run(&e, 0, &fi, &t, &ret);
+		tap_result(ret == 2 && !(t.flags & XFP_TRACE_F_ALE) &&
+				   (t.flags & XFP_TRACE_F_CONN),
+			   "its answer passes as part of it, no ALE",
+			   "ret %u flags %x", ret, t.flags);
+		run(&e, 0, &fi, &t, &ret);
+		tap_result(ret == 2 && (t.flags & XFP_TRACE_F_CACHE_HIT),
+			   "the next answer: served by the flow cache",
+			   "ret %u flags %x", ret, t.flags);
+		if (dp_env_commit_text(&e, pol, err, sizeof(err)) == 0) {
+			run(&e, 0, &fi, &t, &ret);
+			tap_result(
+				ret == 2 && (t.flags & XFP_TRACE_F_REAUTH) &&
+					(t.flags & XFP_TRACE_F_ALE),
+				"after a commit: authorized again at the opener's layer",
+				"ret %u flags %x", ret, t.flags);
+		} else {
+			tap_result(false, "after a commit: authorized again",
+				   "%s", err);
+		}
+	}
 	if (ncpu > 1 && !on_cpu(1)) {
 		run(&e, 0, &f, &t, &ret);
 		tap_result(ret == 1 && t.reason == XFP_DROP_ALE_BLOCK &&
@@ -260,6 +303,7 @@ int main(void)
 
 	/* A commit invalidates by generation: the same flow is reclassified
 	 * under the new policy without touching the cache. */
+	remove(keyfile);
 	if (dp_env_commit_text(&e,
 			       "filter add ok layer ale-auth-recv-accept "
 			       "action permit protocol udp\n",

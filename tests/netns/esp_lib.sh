@@ -164,9 +164,11 @@ esp_decrypt_check() {
 		uat+=(-o "uat:esp_sa:\"IPv$fam\",\"*\",\"*\",\"$(printf '0x%08x' "$spi")\",\"$(tshark_alg "$alg")\",\"0x$(key_hex "k$spi")\",\"NULL\",\"\"")
 	done
 	total=$(tshark -r "$pcap" -n -Y esp 2>/dev/null | wc -l)
-	ok=$(tshark -r "$pcap" -n -o esp.enable_encryption_decode:TRUE "${uat[@]}" \
-		-Y 'esp && (tcp || udp || icmp || icmpv6)' 2>/dev/null | wc -l)
-	echo "$total $ok"
+	# Count the frames that did not decrypt, not the ones that did: a
+	# frame can show two transport headers (an ICMP error quoting one).
+	bad=$(tshark -r "$pcap" -n -o esp.enable_encryption_decode:TRUE "${uat[@]}" \
+		-Y 'esp && !(tcp || udp || icmp || icmpv6)' 2>/dev/null | wc -l)
+	echo "$total $((total - bad))"
 }
 
 # A TCP or UDP peer in Python: tcp-recv/tcp-send print/compare sha256.

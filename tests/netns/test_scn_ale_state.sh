@@ -8,14 +8,15 @@
 #
 #   p1: A accepts TCP 5001 and 5555 from B; A may not initiate TCP
 #       (ale-auth-connect block) - its answers are part of B's flows.
-#   p2: adds an ALE block for new connections to 5555: new 5555
-#       connections are refused, the open 5001 session goes on.
+#   p2: adds an ALE block for connections to 5555: new 5555 connections
+#       are refused, and the open 5555 session stops too (the commit makes
+#       its ALE decision stale; its next packet is authorized again at
+#       ale-auth-recv-accept, WFP's reauthorization); the open 5001
+#       session, still permitted, goes on.
 #   p3: blocks 5001 at inbound-transport: the open 5001 session stops at
 #       once (the transport layer judges every packet).
-# WFP's reauthorization of an open connection at ALE after a commit (the
-# open 5555 session stopping under p2), the first reply of a UDP flow being
-# part of it, and the 60 s UDP idle timeout are not done by the datapath
-# yet (pending, docs/scenarios.md).
+# UDP answers and the idle timeout of connectionless flows:
+# test_ale_flows.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/scn_lib.sh"
 need ip tcpdump tshark "$XFP" "$PY"
@@ -99,6 +100,9 @@ tcp_blocked "blocked: A's own new connection to B (ale-auth-connect)" "$A" 198.1
 check "commit p2 under the open sessions" nsx "$A" "$XFP" policy load "$TMPD/p2.pol" dev "$DA"
 step 2
 check_eq "allowed: the 5001 session, still permitted by p2, goes on" "$(grep '^2 ' "$TMPD/s5001.out")" "2 ok"
+check_eq "blocked: the open 5555 session stops under p2 (authorized again at ALE)" "$(grep '^2 ' "$TMPD/s5555.out")" "2 lost"
+check_eq "app: under p2 the echo server got only step1 on 5555" \
+	"$(grep '^5555 step' "$TMPD/echo.log" | awk '{print $2}' | tr '\n' ' ')" "step1 "
 tcp_blocked "blocked: a new connection to 5555 under p2" "$B" 198.18.0.1 5555
 tcp_blocked "blocked: a new connection to 6000 (accept-none)" "$B" 198.18.0.1 6000
 

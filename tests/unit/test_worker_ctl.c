@@ -35,7 +35,8 @@ static void add_full(void **state)
 			  "key=" KEY36 "\nsrc=198.18.0.1\ndst=2001:db8::2\n"
 			  "natt=1\nnatt_sport=4501\nnatt_dport=4502\n"
 			  "replay_window=2048\nesn=1\nsoft_bytes=100\n"
-			  "hard_packets=5\nidle_seconds=30\n\n";
+			  "hard_packets=5\nidle_seconds=30\n"
+			  "seq=0x100000005\n\n";
 	int i;
 
 	(void)state;
@@ -64,6 +65,7 @@ static void add_full(void **state)
 	assert_int_equal(r.sa.soft.bytes, 100);
 	assert_int_equal(r.sa.hard.packets, 5);
 	assert_int_equal(r.sa.idle_seconds, 30);
+	assert_true(r.sa.seq_start == 0x100000005ull);
 	xfp_ctl_req_wipe(&r);
 	for (i = 0; i < (int)sizeof(r.sa.key); i++)
 		assert_int_equal(r.sa.key[i], 0);
@@ -116,6 +118,15 @@ static const struct {
 	{ "add_sa=1\nspi=300\ndir=in\nproto=esp\nalg=sha256\nkey=00\n\n",
 	  "alg=sha256 is not an ESP algorithm" },
 	{ "del_sa=1\nspi=300\n\n", "expected id=N, or spi=S and dir=" },
+	{ "add_sa=1\nseq=-1\n\n", "seq=-1: expected a number" },
+	{ "add_sa=1\nseq=lots\n\n", "seq=lots: expected a number" },
+	{ "add_sa=1\nseq=0x10000000000000000\n\n",
+	  "seq=0x10000000000000000: expected a number" },
+	{ "add_sa=1\nseq=1\nseq=2\n\n", "duplicate key 'seq'" },
+	{ "add_sa=1\nspi=300\ndir=in\nalg=sha256\nseq=5\nkey=00\n\n",
+	  "seq=5: only an outbound SA (dir=out)" },
+	{ "add_sa=1\nspi=300\ndir=out\nalg=sha256\nseq=4294967296\nkey=00\n\n",
+	  "seq=4294967296: beyond 4294967295 needs esn=1" },
 };
 
 static void refused(void **state)
@@ -175,6 +186,59 @@ static void hex(void **state)
 	assert_int_equal(xfp_hex_decode("0g", 2, out, sizeof(out)), -EINVAL);
 }
 
+/*
+ * seq: the outbound SA's starting point (the last sequence number taken as
+ * used), up to 2^32 - 1 without ESN and 2^64 - 1 with it; it reaches the
+ * SA: `get` reports it, and the next packet would be the last one.
+ */
+static void seq_start(void **state)
+{
+	struct xfp_sadb *db = xfp_sadb_new(NULL);
+	struct xfp_ctl_req r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(db);
+	assert_int_equal(parse("add_sa=1\nid=4\nspi=0x4343\ndir=out\n"
+			       "alg=aes256gcm16\ndst=198.18.0.9\n"
+			       "seq=4294967294\nkey=" KEY36 "\n\n",
+			       &r),
+			 0);
+	assert_true(r.sa.seq_start == 4294967294ull);
+	assert_false(r.sa.esn);
+	assert_int_equal(xfp_sadb_add(db, &r.sa), 0);
+	xfp_ctl_req_wipe(&r);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	xfp_ctl_write_sa(f, xfp_sadb_lookup_id(db, 4));
+	fclose(f);
+	assert_non_null(strstr(buf, "\nseq=4294967294\n"));
+	free(buf);
+	xfp_sadb_free(db);
+
+	/* Bounds: 2^32 - 1 without ESN, 2^64 - 1 with; 0 is the default. */
+	assert_int_equal(parse("add_sa=1\nspi=300\ndir=out\nalg=sha256\n"
+			       "seq=0xffffffff\nkey=00\n\n",
+			       &r),
+			 0);
+	assert_true(r.sa.seq_start == 0xffffffffull);
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("add_sa=1\nspi=300\ndir=out\nalg=sha256\n"
+			       "esn=1\nseq=18446744073709551615\nkey=00\n\n",
+			       &r),
+			 0);
+	assert_true(r.sa.seq_start == UINT64_MAX);
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("add_sa=1\nspi=300\ndir=out\nalg=sha256\n"
+			       "seq=0\nkey=00\n\n",
+			       &r),
+			 0);
+	assert_true(r.sa.seq_start == 0);
+	xfp_ctl_req_wipe(&r);
+}
+
 /* The description of an installed SA names everything but the key. */
 static void show_hides_key(void **state)
 {
@@ -224,13 +288,10 @@ static void show_hides_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(add_full),
-		cmocka_unit_test(add_defaults),
-		cmocka_unit_test(refused),
-		cmocka_unit_test(long_line),
-		cmocka_unit_test(framing),
-		cmocka_unit_test(hex),
-		cmocka_unit_test(show_hides_key),
+		cmocka_unit_test(add_full),  cmocka_unit_test(add_defaults),
+		cmocka_unit_test(seq_start), cmocka_unit_test(refused),
+		cmocka_unit_test(long_line), cmocka_unit_test(framing),
+		cmocka_unit_test(hex),	     cmocka_unit_test(show_hides_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
