@@ -325,7 +325,7 @@ struct xfp_acquire_event {
 #define XFP_DP_SPI_STEPS 24 /* binary search steps: 2^24 SPIs */
 #define XFP_SUBLAYERS_MAX_ABI 32 /* policy.h XFP_SUBLAYERS_MAX */
 #define XFP_DP_BUCKET_MAX 32 /* boxes checked at most in a bucket */
-#define XFP_FLOWS_MAX 65536 /* flow cache entries per CPU */
+#define XFP_FLOWS_MAX 65536 /* flow cache slots per CPU (power of two) */
 
 /* Dimensions of the classification key. */
 enum xfp_dim {
@@ -538,6 +538,18 @@ struct xfp_flow_val {
 };
 
 /*
+ * The flow cache is direct-mapped: a per-CPU array of XFP_FLOWS_MAX slots,
+ * the slot chosen by xfp_flow_hash() of the key, the full key stored and
+ * compared.  A new flow overwrites whatever held its slot.  No locks, no
+ * hash-table walk, and the lookup of an array slot is a few instructions.
+ */
+struct xfp_flow_slot {
+	struct xfp_flow_key key;
+	struct xfp_flow_val val;
+	__u32 pad;
+};
+
+/*
  * ALE connection state (map XFP_MAP_CONNS, one LRU hash shared by XDP
  * ingress and TC egress, not per CPU): a connection that ALE authorized,
  * keyed from the host's side (local/remote), so a packet in either
@@ -613,6 +625,9 @@ _Static_assert(XFP_DP_ROOTS <= 24, "roots fit records 1..3");
 _Static_assert(sizeof(struct xfp_dp_key) == 136, "xfp_dp_key layout");
 _Static_assert(sizeof(struct xfp_flow_key) == 44, "xfp_flow_key layout");
 _Static_assert(sizeof(struct xfp_flow_val) == 8, "xfp_flow_val layout");
+_Static_assert(sizeof(struct xfp_flow_slot) == 56, "xfp_flow_slot layout");
+_Static_assert((XFP_FLOWS_MAX & (XFP_FLOWS_MAX - 1)) == 0,
+	       "the flow cache size is a power of two");
 _Static_assert(sizeof(struct xfp_conn_key) == 40, "xfp_conn_key layout");
 _Static_assert(sizeof(struct xfp_conn_val) == 16, "xfp_conn_val layout");
 _Static_assert(sizeof(struct xfp_trace) == 48, "xfp_trace layout");

@@ -6,8 +6,10 @@
  * connection, at ale-auth-connect (bpf/lib/dp.h).  The verdict is pass
  * (clear), block, or secure.  Secure traffic goes to the crypto worker
  * with the outbound SA of its peer (bpf/lib/xsk.h xfp_xsk_secure()); no
- * SA yet is an acquire event and a drop (no-sa), no worker a drop
- * (no-worker).  It is never sent in clear.
+ * SA yet is an acquire event and a drop (no-sa); no worker ever started
+ * on the device is a drop (no-worker), and so is a worker that died (on
+ * the worker's veth, where the hand-off finds no socket).  It is never
+ * sent in clear.
  *
  * One exit point: every return goes through `out:`, which counts the
  * verdict and, for a drop, its reason.
@@ -47,13 +49,26 @@ int xfp_tc_egress(struct __sk_buff *skb)
 		goto out;
 	}
 	verdict = xfp_dp_packet(&p, XFP_DIR_OUT, &reason);
-	if (verdict == XFP_VERDICT_DROP && reason == XFP_DROP_NO_WORKER) {
+	if (verdict == XFP_VERDICT_DROP &&
+	    (reason == XFP_DROP_NO_WORKER || reason == XFP_DROP_NO_SA)) {
 		/* "secure": the compiled decision says this packet must
-		 * leave protected.  The SA is the one the worker installed
+		 * leave protected, with the policy's SA (no-worker) or with
+		 * one the policy does not hold (no-sa: an IPsec callout
+		 * without a manual SA; the SA may come from `xfp sa add` or
+		 * a keying module).  The SA is the one the worker installed
 		 * for the peer (the policy binds manual SAs to a filter
-		 * with one remote address). */
+		 * with one remote address); none: acquire event, no-sa. */
+		struct xfp_worker_cfg *cfg = xfp_xsk_cfg();
 		struct xfp_sa_ref *ref = xfp_xsk_peer(&p, 0);
 
+		if (!cfg || !cfg->stack_ifindex) {
+			/* no worker was ever started on this device: the
+			 * drop keeps the policy's reason */
+			if (reason == XFP_DROP_NO_SA)
+				xfp_xsk_acquire(&p, skb->ifindex);
+			verdict = XFP_VERDICT_DROP;
+			goto out;
+		}
 		action = xfp_xsk_secure(skb, &p, ref ? ref->sa_id : 0, &reason);
 		verdict = action == TC_ACT_REDIRECT ? XFP_VERDICT_REDIRECT :
 						      XFP_VERDICT_DROP;

@@ -373,6 +373,32 @@ static __always_inline void xfp_flow_key_of(const struct xfp_parsed *p,
 	}
 }
 
+/* Slot of a flow key: multiply-xor over its eleven words, two chains. */
+static __always_inline __u32 xfp_flow_hash(const struct xfp_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u64 a = 0x9e3779b97f4a7c15ull, b = 0xc2b2ae3d27d4eb4full;
+
+	a = (a ^ w[0] ^ ((__u64)w[1] << 32)) * 0xff51afd7ed558ccdull;
+	b = (b ^ w[2] ^ ((__u64)w[3] << 32)) * 0xc4ceb9fe1a85ec53ull;
+	a = (a ^ w[4] ^ ((__u64)w[5] << 32)) * 0xff51afd7ed558ccdull;
+	b = (b ^ w[6] ^ ((__u64)w[7] << 32)) * 0xc4ceb9fe1a85ec53ull;
+	a = (a ^ w[8] ^ ((__u64)w[9] << 32)) * 0xff51afd7ed558ccdull;
+	b = (b ^ w[10]) * 0xc4ceb9fe1a85ec53ull;
+	a ^= b ^ (a >> 29);
+	return (__u32)(a >> 32) & (XFP_FLOWS_MAX - 1);
+}
+
+static __always_inline bool xfp_flow_key_eq(const struct xfp_flow_key *x,
+					    const struct xfp_flow_key *y)
+{
+	const __u32 *a = (const __u32 *)x, *b = (const __u32 *)y;
+
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] &&
+	       a[4] == b[4] && a[5] == b[5] && a[6] == b[6] && a[7] == b[7] &&
+	       a[8] == b[8] && a[9] == b[9] && a[10] == b[10];
+}
+
 static __always_inline void xfp_trace_put(__u64 gen, __u64 tf, __u64 af,
 					  __u32 td, __u32 ad, __u32 verdict,
 					  __u32 reason, __u32 flags, __u32 kind,
@@ -485,6 +511,7 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	struct xfp_res t = {}, a = {};
 	struct xfp_dp_header *h;
 	struct xfp_conn_scratch *ss;
+	struct xfp_flow_slot *slot = NULL;
 	struct xfp_flow_val *cv;
 	struct xfp_key *kp;
 	__u64 tf = 0, af = 0;
@@ -550,8 +577,13 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 		return XFP_VERDICT_DROP;
 	}
 	if (cache) {
+		__u32 si;
+
 		xfp_flow_key_of(p, dir, h->generation, &ss->fk);
-		cv = bpf_map_lookup_elem(&xfp_flows, &ss->fk);
+		si = xfp_flow_hash(&ss->fk);
+		slot = bpf_map_lookup_elem(&xfp_flows, &si);
+		cv = slot && xfp_flow_key_eq(&slot->key, &ss->fk) ? &slot->val :
+								      NULL;
 		/* A cached TCP flow that never went through ALE does not
 		 * let a SYN skip it; a connectionless pass needs its ALE
 		 * connection alive. */
@@ -667,10 +699,9 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	if (cache && verdict != XFP_VERDICT_PASS &&
 	    t.verdict == XFP_VERDICT_PASS && p->l4_proto != IPPROTO_TCP)
 		cache = false;
-	if (cache) {
-		/* ss still points at this CPU's scratch: the conn helpers
-		 * use other fields of it */
-		struct xfp_flow_val *fvp = &ss->fv;
+	if (cache && slot) {
+		/* the slot is this CPU's: a plain overwrite */
+		struct xfp_flow_val *fvp = &slot->val;
 
 		fvp->verdict = verdict;
 		fvp->reason = *reason;
@@ -682,7 +713,7 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 			fvp->flags |= XFP_FLOW_F_CONN;
 		fvp->pad = 0;
 		fvp->decision = adec ? adec : tdec;
-		bpf_map_update_elem(&xfp_flows, &ss->fk, fvp, BPF_ANY);
+		__builtin_memcpy(&slot->key, &ss->fk, sizeof(slot->key));
 	}
 	xfp_trace_put(h->generation, tf, af, tdec, adec, verdict, *reason,
 		      tflags, kp->kind, 0);

@@ -48,14 +48,15 @@ struct {
 	__array(values, struct xfp_policy_tab_t);
 } xfp_policy SEC(".maps");
 
-/* Per-CPU flow cache: generation + direction + 5-tuple -> verdict.  A
- * commit changes the generation, so old entries stop matching and age out
- * of the LRU; nothing walks the cache. */
+/* Per-CPU flow cache: generation + direction + 5-tuple -> verdict, in a
+ * direct-mapped array (bpf/xfp_abi.h struct xfp_flow_slot).  A commit
+ * changes the generation, so old entries stop matching; nothing walks the
+ * cache. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XFP_FLOWS_MAX);
-	__type(key, struct xfp_flow_key);
-	__type(value, struct xfp_flow_val);
+	__type(key, __u32);
+	__type(value, struct xfp_flow_slot);
 } xfp_flows SEC(".maps");
 
 /* ALE connections, shared by ingress and egress (bpf/xfp_abi.h). */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_flows_full.c - the flow cache full: LRU eviction never turns a
- * block into a permit, nor a permit into a block.
+ * test_flows_full.c - the flow cache full: eviction (a new flow taking
+ * the slot of another) never turns a block into a permit, nor a permit
+ * into a block.
  *
  * The policy blocks UDP to local port 7777 (filter-block) and permits the
  * rest (WFP's default).  The blocked flow is sent first, so its drop is

@@ -12,6 +12,16 @@
 need ip tcpdump tshark "$XFP" "$PY"
 
 esp_hosts
+if [ -n "${SCAPY_WITH_DATAPATH:-}" ]; then
+	# test_esp_scapy_dp.sh: the same cases with xfp's datapath on A, whose
+	# policy secures everything with B; the SAs come from `sa add`.
+	cat >"$TMPD/dp.pol" <<'EOF'
+filter add b-in layer inbound-transport remote-addr { 198.18.0.2, 2001:db8::2 } action inbound-transport
+filter add b-out layer outbound-transport remote-addr { 198.18.0.2, 2001:db8::2 } action outbound-transport
+EOF
+	check "attach xfp on A" nsx "$A" "$XFP" attach "$DA"
+	check "load the policy securing B" nsx "$A" "$XFP" policy load "$TMPD/dp.pol" dev "$DA"
+fi
 worker_start "$A" "$DA" || { fail "worker on A starts" "see log"; done_testing; }
 # A UDP echo service on host A (port 7777), both families.
 nsx "$A" "$PY" -c '
