@@ -132,12 +132,26 @@ measure_baseline() { # PROG FLOWS -> "pps ns"
 	wait "$GEN_PID"
 }
 
+# quiet_stats FILE: `xfp stats -j` once two readings 0.3 s apart agree,
+# i.e. no packet of an earlier run is still being counted (a reading
+# taken while traffic drains is not one consistent snapshot).
+quiet_stats() {
+	local i a b
+	for i in $(seq 30); do
+		a=$(nsx "$D" "$XFP" stats -j "$DD")
+		sleep 0.3
+		b=$(nsx "$D" "$XFP" stats -j "$DD")
+		[ "$a" = "$b" ] && break
+	done
+	printf '%s\n' "$b" >"$1"
+}
+
 measure_xfp() { # VERDICT FLOWS -> "pps misclassified ns"
 	# Quiescent totals before and after the whole run give exact counts
 	# for the misclassification check (per-CPU counters read while traffic
 	# flows are not one consistent snapshot); the rate comes from two
 	# readings inside the run and the time between them.
-	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/q0.json"
+	quiet_stats "$TMPD/q0.json"
 	run_gen "$2" $((WIN + 3))
 	sleep 0.5
 	ns=$(xdp_ns 1) # the warm-up doubles as the run-time statistics window
@@ -148,8 +162,7 @@ measure_xfp() { # VERDICT FLOWS -> "pps misclassified ns"
 	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/s1.json"
 	t1=$(now_ms)
 	wait "$GEN_PID"
-	sleep 0.2
-	nsx "$D" "$XFP" stats -j "$DD" >"$TMPD/q1.json"
+	quiet_stats "$TMPD/q1.json"
 	"$PY" - "$TMPD" "$1" $((t1 - t0)) "$ns" <<'PY'
 import json, sys
 d = sys.argv[1]
