@@ -91,26 +91,9 @@ int cmd_filter(int argc, char **argv)
 		filter_usage(stderr);
 		return 2;
 	}
-	if (dev) {
-		if (!dp_dev_attached(dev)) {
-			fprintf(stderr, "%s: %s: xfp is not attached\n",
-				prog_name, dev);
-			return 1;
-		}
-		devs = malloc(sizeof(*devs));
-		if (!devs || !(devs[0] = strdup(dev)))
-			return 1;
-		n = 1;
-	} else {
-		n = dp_devs(&devs);
-		if (!n) {
-			fprintf(stderr,
-				"%s: no device has xfp attached (xfp attach DEV "
-				"first)\n",
-				prog_name);
-			return 1;
-		}
-	}
+	n = dp_target_devs(dev, &devs);
+	if (!n)
+		return 1;
 	/* The running policy: the text stored in the first device's table.
 	 * Every device got the same text from the same commands. */
 	if (dp_dev_table(devs[0], &t) || !(src = dp_table_source(&t))) {

@@ -114,7 +114,7 @@ int cmd_monitor(int argc, char **argv)
 	struct mon m = {};
 	struct ring_buffer *rb;
 	struct sigaction sa = { .sa_handler = mon_signal };
-	char path[512], sub[IF_NAMESIZE + 16], *end;
+	char path[512], *end;
 	double timeout = 0;
 	struct timespec t0, t;
 	int c, fd;
@@ -154,8 +154,7 @@ int cmd_monitor(int argc, char **argv)
 		monitor_usage(stderr);
 		return 2;
 	}
-	snprintf(sub, sizeof(sub), "%s/worker", argv[optind]);
-	if (pin_path(path, sizeof(path), sub, XFP_MAP_ACQUIRE))
+	if (pin_worker_path(path, sizeof(path), argv[optind], XFP_MAP_ACQUIRE))
 		return 1;
 	fd = bpf_obj_get(path);
 	if (fd < 0) {

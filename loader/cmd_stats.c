@@ -662,8 +662,7 @@ int cmd_stats(int argc, char **argv)
 	/* An installed worker pins its counters under DEV/worker/; a
 	 * standalone worker pins the same map as DEV's own.  A different
 	 * map there is a second source, shown under "worker". */
-	if (!pin_path(path, sizeof(path), c.dev, "worker/prog_worker") &&
-	    !access(path, F_OK)) {
+	if (pin_worker_installed(c.dev)) {
 		int fd = pin_open_map(c.dev, "worker/" XFP_MAP_STATS);
 
 		if (fd >= 0 && map_id(fd) != map_id(c.src[0].sfd)) {

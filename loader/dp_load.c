@@ -339,6 +339,35 @@ fail:
 	return NULL;
 }
 
+int dp_target_devs(const char *dev, char ***names)
+{
+	int n;
+
+	*names = NULL;
+	if (!dev) {
+		n = dp_devs(names);
+		if (!n)
+			fprintf(stderr,
+				"%s: no device has xfp attached (xfp attach DEV "
+				"first)\n",
+				prog_name);
+		return n;
+	}
+	if (!dp_dev_attached(dev)) {
+		fprintf(stderr,
+			"%s: %s: xfp is not attached (run 'xfp attach %s')\n",
+			prog_name, dev, dev);
+		return 0;
+	}
+	*names = malloc(sizeof(**names));
+	if (!*names || !((*names)[0] = strdup(dev))) {
+		free(*names);
+		*names = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * The policy's manual SAs go to each device's worker, which holds SAs and
  * keys.  The policy is already committed: traffic it says must be
@@ -397,31 +426,10 @@ int dp_policy_load(const char *file, const char *dev)
 	}
 	xfp_errors_free(&err);
 
-	if (dev) {
-		if (!dp_dev_attached(dev)) {
-			fprintf(stderr,
-				"%s: %s: xfp is not attached (run 'xfp attach %s')\n",
-				prog_name, dev, dev);
-			xfp_policy_free(p);
-			return 1;
-		}
-		devs = malloc(sizeof(*devs));
-		if (!devs || !(devs[0] = strdup(dev))) {
-			free(devs);
-			xfp_policy_free(p);
-			return 1;
-		}
-		n = 1;
-	} else {
-		n = dp_devs(&devs);
-		if (!n) {
-			fprintf(stderr,
-				"%s: no device has xfp attached (xfp attach DEV "
-				"first)\n",
-				prog_name);
-			xfp_policy_free(p);
-			return 1;
-		}
+	n = dp_target_devs(dev, &devs);
+	if (!n) {
+		xfp_policy_free(p);
+		return 1;
 	}
 	text = read_policy(file);
 	r = text ? dp_commit_text((const char *const *)devs, n, file, text,

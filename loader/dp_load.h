@@ -29,6 +29,10 @@ void dp_dev_unlock(int fd);
  * Returns the count; *names is freed with dp_devs_free. */
 int dp_devs(char ***names);
 void dp_devs_free(char **names, int n);
+/* The devices a command acts on: DEV if given (it must be attached), else
+ * every attached device.  Returns the count with *names to free with
+ * dp_devs_free, or 0 after saying why on stderr. */
+int dp_target_devs(const char *dev, char ***names);
 
 /* The running table of DEV read back (t freed with dp_table_free). */
 int dp_dev_table(const char *dev, struct dp_table *t);

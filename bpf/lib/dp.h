@@ -450,16 +450,12 @@ static __always_inline void xfp_conn_key_of(const struct xfp_parsed *p,
 /* For a cached connectionless pass: is its ALE connection still there,
  * of this policy and not idle too long?  Refreshes its time. */
 static __always_inline bool xfp_conn_alive(const struct xfp_parsed *p, __u8 dir,
-					   __u64 gen)
+					   __u64 gen,
+					   struct xfp_conn_scratch *cs)
 {
-	struct xfp_conn_scratch *cs;
 	struct xfp_conn_val *c;
-	__u32 zero = 0;
 	__u64 now;
 
-	cs = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
-	if (!cs)
-		return false;
 	xfp_conn_key_of(p, dir, &cs->key);
 	c = bpf_map_lookup_elem(&xfp_conns, &cs->key);
 	if (!c || c->generation != (__u32)gen || c->verdict != XFP_VERDICT_PASS)
@@ -583,14 +579,14 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 		si = xfp_flow_hash(&ss->fk);
 		slot = bpf_map_lookup_elem(&xfp_flows, &si);
 		cv = slot && xfp_flow_key_eq(&slot->key, &ss->fk) ? &slot->val :
-								      NULL;
+								    NULL;
 		/* A cached TCP flow that never went through ALE does not
 		 * let a SYN skip it; a connectionless pass needs its ALE
 		 * connection alive. */
 		if (cv && (cv->flags & XFP_FLOW_F_VALID) &&
 		    (!syn || (cv->flags & XFP_FLOW_F_ALE)) &&
 		    (!(cv->flags & XFP_FLOW_F_CONN) ||
-		     xfp_conn_alive(p, dir, h->generation))) {
+		     xfp_conn_alive(p, dir, h->generation, ss))) {
 			*reason = cv->reason;
 			xfp_trace_put(h->generation, 0, 0, cv->decision, 0,
 				      cv->verdict, cv->reason,
@@ -621,18 +617,13 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	if (opener)
 		tflags |= XFP_TRACE_F_NEW_CONN;
 	if (verdict == XFP_VERDICT_PASS) {
-		struct xfp_conn_scratch *cs;
+		struct xfp_conn_scratch *cs = ss;
 		struct xfp_conn_val *c;
 		__u64 now = 0;
 		bool connless = p->l4_proto != IPPROTO_TCP, eval = opener;
 		bool have = false;
 		__u8 odir = dir;
 
-		cs = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
-		if (!cs) {
-			*reason = XFP_DROP_INTERNAL;
-			return XFP_VERDICT_DROP;
-		}
 		if (stateful) {
 			/* Is the packet part of a connection ALE already
 			 * authorized (opened from either side)?  The entry

@@ -67,13 +67,13 @@ struct {
 	__type(value, struct xfp_conn_val);
 } xfp_conns SEC(".maps");
 
-/* Scratch space for the flow-cache and ALE connection keys and values
- * (the stack is shared with the tree walk's frames: 512 bytes in all). */
+/* Scratch space for the flow-cache key and the ALE connection key and
+ * entry (the stack is shared with the tree walk's frames: 512 bytes in
+ * all). */
 struct xfp_conn_scratch {
 	struct xfp_conn_key key;
 	struct xfp_conn_val val;
 	struct xfp_flow_key fk;
-	struct xfp_flow_val fv;
 };
 
 struct {
