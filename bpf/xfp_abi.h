@@ -206,6 +206,11 @@ enum xfp_action {
 #define XFP_MAP_XSKS_OUT "xfp_xsks_out" /* XSKMAP: worker-side rx queue */
 #define XFP_MAP_SPI_IN "xfp_spi_in" /* struct xfp_spi_key -> xfp_sa_ref */
 #define XFP_MAP_PEER_OUT "xfp_peer_out" /* struct xfp_peer_key -> xfp_sa_ref */
+/* __u64 policy filter id -> xfp_sa_ref: the outbound SA a filter's secure
+ * decision uses (a manual SA bound to the filter, a tunnel SA of its
+ * qm-policy); filled by the worker, looked up before xfp_peer_out. */
+#define XFP_MAP_FILTER_SA "xfp_filter_sa"
+#define XFP_FILTER_SA_MAX 4096
 #define XFP_MAP_WORKER "xfp_worker_cfg" /* [0] struct xfp_worker_cfg */
 #define XFP_MAP_ACQUIRE "xfp_acquire" /* ring buffer of xfp_acquire_event */
 #define XFP_MAP_SEQ "xfp_sa_seq" /* struct xfp_seq_key -> __u64 */
@@ -234,7 +239,9 @@ struct xfp_handoff {
 	__u32 sa_id; /* the inbound SA that authenticated the packet */
 	__u32 spi; /* its SPI, host order */
 	__u32 ifindex; /* the NIC the packet arrived on */
-	__u32 identity; /* authenticated remote identity id, 0 = none */
+	/* Protection context (XFP_CTX_*) the policy compiled for this SA:
+	 * its flags, its policy SA and the identities it authenticated. */
+	__u32 ctx;
 	__u32 pad;
 };
 
@@ -254,14 +261,15 @@ struct xfp_peer_key {
 /* No keys ever: an SA is referred to by its id only. */
 struct xfp_sa_ref {
 	__u32 sa_id; /* 0: traffic must be secured but no SA exists */
-	__u32 flags;
+	__u32 ctx; /* the SA's protection context (XFP_CTX_*) */
 };
 
 struct xfp_worker_cfg {
 	__u32 stack_ifindex; /* stack side of the veth pair (TC target) */
 	__u32 worker_ifindex; /* worker side */
 	__u32 natt_port; /* UDP port of NAT-T ESP, host order */
-	__u32 pad;
+	__u32 idle_s; /* ALE idle timeout of the datapath (`attach
+		       * --idle-timeout`), for the worker's programs */
 };
 
 /* An outbound SA as its peer knows it: SPI and destination. */
@@ -313,6 +321,9 @@ struct xfp_acquire_event {
  */
 #define XFP_MAP_POLICY "xfp_policy" /* ARRAY_OF_MAPS[1] -> table */
 #define XFP_MAP_POLICY_TAB "xfp_policy_tab" /* name of each table */
+/* Flags of every table: the outer map accepts only tables created with
+ * the template's flags. */
+#define XFP_DP_TAB_FLAGS (BPF_F_INNER_MAP | BPF_F_MMAPABLE)
 #define XFP_MAP_FLOWS "xfp_flows" /* LRU_PERCPU_HASH flow cache */
 #define XFP_MAP_TRACE "xfp_trace" /* ARRAY[1], explain/tests only */
 #define XFP_PIN_PROG_TC "tc_egress" /* pinned TC program */
@@ -378,7 +389,9 @@ struct xfp_dp_rec {
 struct xfp_dp_header {
 	__u8 kind; /* XFP_REC_HEADER */
 	__u8 abi; /* XFP_ABI_VERSION */
-	__u16 pad;
+	__u16 n_ctx; /* protection contexts compiled, incl. 0 (clear); the
+		      * roots of context c >= 1 are the XFP_DP_CTX_RECS
+		      * records at spi_base - XFP_DP_CTX_RECS * (n_ctx - c) */
 	__u32 magic; /* XFP_DP_MAGIC */
 	__u64 generation;
 	__u32 n_recs;
@@ -390,6 +403,22 @@ struct xfp_dp_header {
 struct xfp_dp_roots {
 	__u32 root[8];
 };
+
+/*
+ * Protection contexts: what the policy sees of a packet's IPsec state.
+ * Context 0 is clear text, compiled into the header's roots.  A packet
+ * the worker decrypted carries its SA's context in the hand-off; an
+ * outbound packet that leaves over an SA is authorized at ALE connect in
+ * that SA's context.  Generic contexts stand for SAs the policy does not
+ * define (`xfp sa add`); the policy's manual SA i is XFP_CTX_SA_BASE + i,
+ * with its own flags, filter binding and identities.
+ */
+#define XFP_CTX_CLEAR 0
+#define XFP_CTX_SECURED 1 /* an SA that does not encrypt (AH, GMAC) */
+#define XFP_CTX_ENCRYPTED 2 /* an SA that encrypts */
+#define XFP_CTX_SA_BASE 3
+#define XFP_CTX_MAX 64
+#define XFP_DP_CTX_RECS 3 /* root records per context (24 roots) */
 
 struct xfp_dp_info {
 	__u32 n_filters; /* filters of the policy (all layers) */
@@ -424,6 +453,10 @@ struct xfp_dp_node {
 #define XFP_DEC_F_CLEAR_OK (1u << 3) /* negotiation discovery: clear ok */
 #define XFP_DEC_F_ACQUIRE (1u << 4)
 #define XFP_DEC_F_VETO (1u << 5)
+/* inbound clear text permitted by negotiation discovery (persist
+ * connection security): not once the flow was secured, not after the
+ * allowance (nd_timeout seconds, 0 = none) */
+#define XFP_DEC_F_ND_IN (1u << 6)
 
 struct xfp_dp_decision {
 	__u8 kind; /* XFP_REC_DECISION */
@@ -432,7 +465,7 @@ struct xfp_dp_decision {
 	__u8 flags; /* XFP_DEC_F_* */
 	__u8 action; /* enum xfp_action of the layer: PERMIT or BLOCK */
 	__u8 sublayer; /* deciding sublayer index, 0xff when none */
-	__u16 pad;
+	__u16 nd_timeout; /* XFP_DEC_F_ND_IN: allowance in seconds */
 	__u32 filter_index; /* in the finalized policy, ~0 when none */
 	__u32 pad2;
 	__u64 filter_id; /* 0 when no filter decided */
@@ -455,6 +488,7 @@ struct xfp_dp_box_c {
 #define XFP_BOX_F_SECURE (1u << 3)
 #define XFP_BOX_F_CLEAR_OK (1u << 4)
 #define XFP_BOX_F_ACQUIRE (1u << 5)
+#define XFP_BOX_F_ND_IN (1u << 6) /* as XFP_DEC_F_ND_IN */
 
 struct xfp_dp_box_d {
 	__u32 icode_lo, icode_hi, atype_lo, atype_hi;
@@ -463,7 +497,7 @@ struct xfp_dp_box_d {
 	__u8 drop_reason; /* when it blocks */
 	__u8 slpos; /* position of its sublayer in evaluation order */
 	__u8 sublayer; /* sublayer index */
-	__u32 pad;
+	__u32 nd_timeout; /* XFP_BOX_F_ND_IN: allowance in seconds */
 };
 
 /*
@@ -576,8 +610,12 @@ struct xfp_conn_val {
 	__u8 verdict; /* ALE's verdict: XFP_VERDICT_PASS or _DROP */
 	__u8 reason;
 	__u8 dir; /* who opened it: 0 inbound (recv-accept), 1 outbound */
-	__u8 flags;
+	__u8 flags; /* XFP_CONN_F_* */
+	__u64 first_ns; /* when it was opened (ND clear allowance) */
 };
+
+/* A packet of the connection went over an SA: never clear again. */
+#define XFP_CONN_F_SECURED (1u << 0)
 
 #define XFP_MAP_CONNS "xfp_conns"
 #define XFP_CONNS_MAX 65536
@@ -629,7 +667,7 @@ _Static_assert(sizeof(struct xfp_flow_slot) == 56, "xfp_flow_slot layout");
 _Static_assert((XFP_FLOWS_MAX & (XFP_FLOWS_MAX - 1)) == 0,
 	       "the flow cache size is a power of two");
 _Static_assert(sizeof(struct xfp_conn_key) == 40, "xfp_conn_key layout");
-_Static_assert(sizeof(struct xfp_conn_val) == 16, "xfp_conn_val layout");
+_Static_assert(sizeof(struct xfp_conn_val) == 24, "xfp_conn_val layout");
 _Static_assert(sizeof(struct xfp_trace) == 48, "xfp_trace layout");
 _Static_assert(sizeof(struct xfp_counter) == 16, "xfp_counter layout");
 _Static_assert(XFP_VERDICT__MAX <= XFP_STAT_DROP_BASE,

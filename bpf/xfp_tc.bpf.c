@@ -48,18 +48,21 @@ int xfp_tc_egress(struct __sk_buff *skb)
 		verdict = XFP_VERDICT_DROP;
 		goto out;
 	}
-	verdict = xfp_dp_packet(&p, XFP_DIR_OUT, &reason);
+	p.ifindex = skb->ifindex;
+	verdict = xfp_dp_packet(&p, XFP_DIR_OUT, XFP_CTX_CLEAR, &reason);
 	if (verdict == XFP_VERDICT_DROP &&
 	    (reason == XFP_DROP_NO_WORKER || reason == XFP_DROP_NO_SA)) {
 		/* "secure": the compiled decision says this packet must
 		 * leave protected, with the policy's SA (no-worker) or with
 		 * one the policy does not hold (no-sa: an IPsec callout
 		 * without a manual SA; the SA may come from `xfp sa add` or
-		 * a keying module).  The SA is the one the worker installed
-		 * for the peer (the policy binds manual SAs to a filter
-		 * with one remote address); none: acquire event, no-sa. */
+		 * a keying module).  The SA was chosen by the datapath: the
+		 * one the worker installed for the deciding filter (manual
+		 * and tunnel SAs of the policy), else the one for the peer;
+		 * none: acquire event, no-sa. */
 		struct xfp_worker_cfg *cfg = xfp_xsk_cfg();
-		struct xfp_sa_ref *ref = xfp_xsk_peer(&p, 0);
+		struct xfp_conn_scratch *ss;
+		__u32 zero = 0, sa = 0;
 
 		if (!cfg || !cfg->stack_ifindex) {
 			/* no worker was ever started on this device: the
@@ -69,7 +72,12 @@ int xfp_tc_egress(struct __sk_buff *skb)
 			verdict = XFP_VERDICT_DROP;
 			goto out;
 		}
-		action = xfp_xsk_secure(skb, &p, ref ? ref->sa_id : 0, &reason);
+		/* the SA xfp_dp_packet() found for the decision (per-CPU
+		 * scratch of this very run); 0: none, acquire */
+		ss = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
+		if (ss && reason == XFP_DROP_NO_WORKER)
+			sa = ss->ac_sa;
+		action = xfp_xsk_secure(skb, &p, sa, &reason);
 		verdict = action == TC_ACT_REDIRECT ? XFP_VERDICT_REDIRECT :
 						      XFP_VERDICT_DROP;
 		goto out;

@@ -51,7 +51,7 @@ int xfp_xdp_ingress(struct xdp_md *ctx)
 	else if (p.eth_proto != 0x0806)
 		xfp_count_proto(XFP_PROTO_OTHER, bytes);
 
-	verdict = xfp_dp_packet(&p, XFP_DIR_IN, &reason);
+	verdict = xfp_dp_packet(&p, XFP_DIR_IN, XFP_CTX_CLEAR, &reason);
 	if (verdict == XFP_VERDICT_REDIRECT) {
 		/* IPsec for one of the worker's SAs: to its socket of this
 		 * rx queue; no socket (no worker, or it died) is a drop. */

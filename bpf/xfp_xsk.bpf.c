@@ -12,8 +12,13 @@
  *                   data_meta) and the packet goes up the stack.
  *   xfp_xsk_meta    TC ingress on the stack side: every packet must carry
  *                   the hand-off in its metadata (else bad-handoff), and
- *                   is counted per SA id - the point where the ALE
- *                   programs read the SA and identity of each packet.
+ *                   is counted per SA id.  With the datapath, the
+ *                   decrypted packet is classified here against the
+ *                   device's committed policy in its SA's protection
+ *                   context: inbound-transport (is it the SA the filter
+ *                   binds?) and, for a new connection, ALE recv-accept
+ *                   (initiate-secure, require-encryption, remote
+ *                   identities).  Its connection is marked secured.
  *   xfp_xsk_nic     XDP on the NIC for a worker running without the
  *                   datapath's programs ("standalone"): IPsec with a known
  *                   SPI to the worker, clear text from a peer that must be
@@ -36,8 +41,13 @@
 #include "bpf/lib/stats.h"
 #include "bpf/lib/parse.h"
 #include "bpf/lib/xsk.h"
+#include "bpf/lib/dp.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the worker's loader when it runs with xfp's datapath: the
+ * policy maps are the device's own (pins reused). */
+const volatile __u32 xfp_xsk_dp = 0;
 
 /*
  * Outbound sequence numbers reserved per SA (userspace only): the worker
@@ -147,6 +157,8 @@ int xfp_xsk_meta(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	struct xfp_handoff *ho = (void *)(long)skb->data_meta;
 	__u32 reason = XFP_DROP_NONE, verdict = XFP_VERDICT_PASS;
+	__u32 len = skb->len, sa_id, pctx;
+	struct xfp_parsed p = {};
 	__u64 one = 1, *n;
 	int action = TC_ACT_OK;
 
@@ -158,12 +170,32 @@ int xfp_xsk_meta(struct __sk_buff *skb)
 		verdict = XFP_VERDICT_DROP;
 		goto out;
 	}
-	n = bpf_map_lookup_elem(&xfp_meta_sa, &ho->sa_id);
+	sa_id = ho->sa_id;
+	pctx = ho->ctx ? ho->ctx :
+	       (ho->flags & XFP_HO_F_ENCRYPTED) ? XFP_CTX_ENCRYPTED :
+						   XFP_CTX_SECURED;
+	n = bpf_map_lookup_elem(&xfp_meta_sa, &sa_id);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
-		bpf_map_update_elem(&xfp_meta_sa, &ho->sa_id, &one,
-				    BPF_NOEXIST);
+		bpf_map_update_elem(&xfp_meta_sa, &sa_id, &one, BPF_NOEXIST);
+	if (!xfp_xsk_dp)
+		goto out;
+	/* The headers in the linear area, as the NIC's TC program does. */
+	if (skb->data_end - skb->data < (len < 256 ? len : 256))
+		bpf_skb_pull_data(skb, len < 256 ? len : 256);
+	reason = xfp_parse_frame_len(ctx_data(skb), ctx_data_end(skb), len,
+				     &p);
+	if (reason) {
+		verdict = XFP_VERDICT_DROP;
+		action = TC_ACT_SHOT;
+		goto out;
+	}
+	verdict = xfp_dp_packet(&p, XFP_DIR_IN, pctx, &reason);
+	if (verdict != XFP_VERDICT_PASS) {
+		verdict = XFP_VERDICT_DROP;
+		action = TC_ACT_SHOT;
+	}
 out:
 	xfp_count_verdict(XFP_PROG_XSK_TC, verdict, reason, skb->len);
 	return action;

@@ -131,8 +131,8 @@ static uint8_t inner_tos(const uint8_t *ip)
 }
 
 /* Write a tunnel-mode outer header at @h for a packet of @len bytes. */
-static void build_outer(struct xfp_sa *sa, uint8_t *h, uint8_t tos, size_t len,
-			uint8_t proto)
+static void build_outer(struct xfp_sa *sa, uint8_t *h, uint8_t tos,
+			uint16_t frag, size_t len, uint8_t proto)
 {
 	if (sa->src.family == AF_INET) {
 		uint16_t id = __atomic_load_n(&sa->ip_id, __ATOMIC_RELAXED);
@@ -143,7 +143,7 @@ static void build_outer(struct xfp_sa *sa, uint8_t *h, uint8_t tos, size_t len,
 		h[1] = tos;
 		xfp_put_be16(h + 2, (uint16_t)len);
 		xfp_put_be16(h + 4, id);
-		xfp_put_be16(h + 6, 0);
+		xfp_put_be16(h + 6, frag); /* DF: ip.h xfp_tunnel_frag_off */
 		h[8] = sa->tunnel_ttl;
 		h[9] = proto;
 		memcpy(h + 12, sa->src.a, 4);
@@ -171,6 +171,7 @@ int xfp_esp_encap(struct xfp_sa *sa, struct xfp_pkt_buf *pkt)
 	struct xfp_ip_info ii;
 	size_t l3, plen, padlen, esp_len, add, outer_len, udp;
 	uint8_t *ip, *esp, *tail, nh, tos;
+	uint16_t frag;
 	uint64_t seq;
 	int r;
 
@@ -201,6 +202,7 @@ int xfp_esp_encap(struct xfp_sa *sa, struct xfp_pkt_buf *pkt)
 	}
 	xfp_pkt_trim(pkt, pkt->len - ii.tot_len);
 	tos = inner_tos(pkt->data);
+	frag = xfp_tunnel_frag_off(pkt->data, sa->clear_df);
 
 	udp = sa->natt ? XFP_UDP_HLEN : 0;
 	if (sa->mode == XFP_MODE_TUNNEL) {
@@ -248,7 +250,7 @@ int xfp_esp_encap(struct xfp_sa *sa, struct xfp_pkt_buf *pkt)
 
 	outer_len = pkt->len;
 	if (sa->mode == XFP_MODE_TUNNEL)
-		build_outer(sa, ip, tos, outer_len,
+		build_outer(sa, ip, tos, frag, outer_len,
 			    sa->natt ? NH_UDP : XFP_IPSEC_ESP);
 	else
 		ip[ii.nh_off] = sa->natt ? NH_UDP : XFP_IPSEC_ESP;

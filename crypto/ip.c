@@ -156,6 +156,15 @@ void xfp_ipv4_set_csum(uint8_t *ip)
 	xfp_put_be16(ip + 10, xfp_csum_fold(xfp_csum_add(0, ip, ihl)));
 }
 
+uint16_t xfp_tunnel_frag_off(const uint8_t *inner, bool clear_df)
+{
+	if (clear_df)
+		return 0;
+	if ((inner[0] >> 4) == 4)
+		return (uint16_t)(xfp_get_be16(inner + 6) & XFP_IPV4_DF);
+	return XFP_IPV4_DF;
+}
+
 void xfp_ip_set_len(uint8_t *ip, size_t len)
 {
 	if ((ip[0] >> 4) == 4) {

@@ -45,6 +45,17 @@ int xfp_ip_parse(const uint8_t *p, size_t len, bool outbound,
 int xfp_ip_fixed(const uint8_t *p, size_t len, unsigned *version,
 		 size_t *tot_len);
 
+/*
+ * The flags/fragment-offset field of the outer IPv4 header of a tunnel
+ * packet that wraps the IP packet @inner (RFC 4301 8.1, RFC 4303 tunnel
+ * mode).  @clear_df (WFP's IPSEC_POLICY_FLAG_CLEAR_DF_ON_TUNNEL): 0, the
+ * outer packet may be fragmented.  Else DF is copied from an IPv4 inner
+ * header and set for an IPv6 one (routers never fragment IPv6), as Linux
+ * xfrm does.  Host order; the caller writes it big-endian at offset 6.
+ */
+#define XFP_IPV4_DF 0x4000
+uint16_t xfp_tunnel_frag_off(const uint8_t *inner, bool clear_df);
+
 /* One's-complement sum helpers (RFC 1071). */
 uint32_t xfp_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 uint16_t xfp_csum_fold(uint32_t sum);

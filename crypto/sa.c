@@ -160,6 +160,7 @@ struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 	sa->natt_sport = cfg->natt_sport ? cfg->natt_sport : XFP_NATT_PORT;
 	sa->natt_dport = cfg->natt_dport ? cfg->natt_dport : XFP_NATT_PORT;
 	sa->tunnel_ttl = cfg->tunnel_ttl ? cfg->tunnel_ttl : 64;
+	sa->clear_df = cfg->clear_df;
 	sa->alg = ai;
 	sa->src = cfg->src;
 	sa->dst = cfg->dst;
@@ -167,6 +168,8 @@ struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 	sa->soft = cfg->soft;
 	sa->hard = cfg->hard;
 	sa->idle_seconds = cfg->idle_seconds;
+	/* 1 and 2 are bpf/xfp_abi.h XFP_CTX_SECURED / XFP_CTX_ENCRYPTED */
+	sa->ctx = cfg->ctx ? cfg->ctx : sa->alg->encrypts ? 2u : 1u;
 	sa->oseq = cfg->seq_start;
 	if (ai->proto == XFP_IPSEC_ESP)
 		sa->hdr_len = 8 + ai->iv_len;

@@ -129,6 +129,8 @@ struct xfp_lifetime {
 
 #define XFP_NATT_PORT 4500
 
+#define XFP_SA_FILTERS_MAX 8
+
 struct xfp_sa_config {
 	uint32_t id; /* unique, nonzero; the outbound handle */
 	uint32_t spi; /* host order; 0 is refused (RFC 4303 2.1) */
@@ -153,10 +155,15 @@ struct xfp_sa_config {
 	uint16_t natt_sport; /* 0 = 4500 */
 	uint16_t natt_dport; /* 0 = 4500 */
 	uint8_t tunnel_ttl; /* outer TTL / hop limit, 0 = 64 */
+	bool clear_df; /* tunnel, IPv4 outer: DF 0 (else copied, ip.h) */
 	struct xfp_selector sel; /* inbound check of the inner packet */
 	struct xfp_lifetime soft, hard;
 	uint64_t idle_seconds; /* 0 = no idle timeout */
 	uint64_t seq_start; /* first outbound packet gets seq_start + 1 */
+	uint32_t ctx; /* protection context (bpf/xfp_abi.h XFP_CTX_*), 0 = generic */
+	/* outbound: the policy filters whose secure decision uses this SA */
+	uint64_t filters[XFP_SA_FILTERS_MAX];
+	unsigned n_filters;
 };
 
 enum xfp_sa_state {
@@ -169,8 +176,9 @@ enum xfp_sa_state {
 struct xfp_sa {
 	/* Set at creation, read-only afterwards. */
 	uint32_t id, spi;
+	uint32_t ctx; /* protection context, never 0 (generic filled in) */
 	uint8_t proto, dir, mode, esn;
-	uint8_t replay_on, natt, tunnel_ttl;
+	uint8_t replay_on, natt, tunnel_ttl, clear_df;
 	uint16_t natt_sport, natt_dport;
 	const struct xfp_alg_info *alg;
 	struct xfp_cipher cipher;

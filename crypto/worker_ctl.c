@@ -42,7 +42,12 @@
 	X(SOFT_SECONDS, "soft_seconds")   \
 	X(HARD_SECONDS, "hard_seconds")   \
 	X(IDLE_SECONDS, "idle_seconds")   \
-	X(SEQ, "seq")
+	X(SEQ, "seq")                     \
+	X(CTX, "ctx")                     \
+	X(FILTER, "filter")               \
+	X(CLEAR_DF, "clear_df")           \
+	X(SEL_SRC, "sel_src")             \
+	X(SEL_DST, "sel_dst")
 
 enum ctl_key {
 #define K__(e, s) K_##e,
@@ -175,10 +180,42 @@ static int parse_bool(const char *s, bool *out)
 	return -EINVAL;
 }
 
+/* "ADDR[/PLEN]" into one side of a selector (tunnel inner traffic). */
+static int parse_sel(struct xfp_selector *sel, bool dst, const char *v)
+{
+	char a[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(v, '/');
+	size_t l = slash ? (size_t)(slash - v) : strlen(v);
+	struct xfp_addr x;
+	uint64_t plen;
+	unsigned max;
+
+	if (l >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, v, l);
+	a[l] = 0;
+	if (xfp_ctl_addr_parse(a, &x))
+		return -EINVAL;
+	max = x.family == AF_INET ? 32 : 128;
+	if (!slash)
+		plen = max;
+	else if (parse_u64(slash + 1, max, &plen))
+		return -EINVAL;
+	if (sel->family && sel->family != x.family)
+		return -EINVAL;
+	sel->family = x.family;
+	memcpy(dst ? sel->dst : sel->src, x.a, sizeof(x.a));
+	if (dst)
+		sel->dst_plen = (uint8_t)plen;
+	else
+		sel->src_plen = (uint8_t)plen;
+	return 0;
+}
+
 static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 {
 	struct xfp_sa_config *c = &r->sa;
-	uint64_t n;
+	uint64_t n, n64;
 	bool b;
 	int len;
 
@@ -249,6 +286,7 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 	case K_NATT:
 	case K_NO_REPLAY:
 	case K_ESN:
+	case K_CLEAR_DF:
 		if (parse_bool(v, &b))
 			return fail(r, "%s=%s: expected 0 or 1",
 				    ctl_key_names[k], v);
@@ -256,8 +294,17 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 			c->natt = b;
 		else if (k == K_NO_REPLAY)
 			c->no_replay = b;
+		else if (k == K_CLEAR_DF)
+			c->clear_df = b;
 		else
 			c->esn = b;
+		return 0;
+	case K_SEL_SRC:
+	case K_SEL_DST:
+		if (parse_sel(&c->sel, k == K_SEL_DST, v))
+			return fail(r,
+				    "%s=%s: expected ADDR[/PLEN] of the other selector's family",
+				    ctl_key_names[k], v);
 		return 0;
 	case K_NATT_SPORT:
 	case K_NATT_DPORT:
@@ -268,6 +315,37 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 			c->natt_sport = (uint16_t)n;
 		else
 			c->natt_dport = (uint16_t)n;
+		return 0;
+	case K_FILTER: {
+		const char *q = v;
+
+		c->n_filters = 0;
+		while (*q) {
+			char num[24];
+			size_t l = strcspn(q, ",");
+
+			if (!l || l >= sizeof(num) ||
+			    c->n_filters == XFP_SA_FILTERS_MAX)
+				return fail(r,
+					    "filter=%s: expected up to %d filter ids, comma separated",
+					    v, XFP_SA_FILTERS_MAX);
+			memcpy(num, q, l);
+			num[l] = 0;
+			if (parse_u64(num, UINT64_MAX, &n64) || !n64)
+				return fail(r, "filter=%s: '%s' is not a filter id",
+					    v, num);
+			c->filters[c->n_filters++] = n64;
+			q += l;
+			if (*q == ',')
+				q++;
+		}
+		return 0;
+	}
+	case K_CTX:
+		if (parse_u64(v, 255, &n))
+			return fail(r, "ctx=%s: expected a protection context 0..255",
+				    v);
+		c->ctx = (uint32_t)n;
 		return 0;
 	case K_REPLAY_WINDOW:
 		if (parse_u64(v, 1u << 20, &n))
@@ -455,6 +533,18 @@ void xfp_ctl_write_sa(FILE *f, const struct xfp_sa *sa)
 	fprintf(f, "src=%s\ndst=%s\n",
 		xfp_ctl_addr_str(&sa->src, b1, sizeof(b1)),
 		xfp_ctl_addr_str(&sa->dst, b2, sizeof(b2)));
+	if (sa->mode == XFP_MODE_TUNNEL)
+		fprintf(f, "clear_df=%u\n", sa->clear_df);
+	if (sa->sel.src_plen || sa->sel.dst_plen) {
+		struct xfp_addr a = { .family = sa->sel.family };
+
+		memcpy(a.a, sa->sel.src, sizeof(a.a));
+		fprintf(f, "sel_src=%s/%u\n",
+			xfp_ctl_addr_str(&a, b1, sizeof(b1)), sa->sel.src_plen);
+		memcpy(a.a, sa->sel.dst, sizeof(a.a));
+		fprintf(f, "sel_dst=%s/%u\n",
+			xfp_ctl_addr_str(&a, b1, sizeof(b1)), sa->sel.dst_plen);
+	}
 	fprintf(f, "natt=%u\n", sa->natt);
 	if (sa->natt)
 		fprintf(f, "natt_sport=%u\nnatt_dport=%u\n", sa->natt_sport,

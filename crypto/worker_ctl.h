@@ -13,7 +13,16 @@
  *
  * SA keys: id spi dir proto mode alg engine key src dst natt natt_sport
  * natt_dport replay_window no_replay esn soft_bytes hard_bytes
- * soft_packets hard_packets soft_seconds hard_seconds idle_seconds seq.
+ * soft_packets hard_packets soft_seconds hard_seconds idle_seconds seq ctx
+ * filter.  filter=ID[,ID...] (outbound, up to 8) names the policy filters
+ * whose "secure" decision uses the SA (`xfp policy load` sets it).
+ * clear_df=1 (tunnel, IPv4 outer) clears DF in the outer header (else it is
+ * copied from the inner packet, crypto/ip.h xfp_tunnel_frag_off);
+ * sel_src / sel_dst = ADDR[/PLEN] (inbound) restrict the decapsulated
+ * packets' source / destination (struct xfp_selector; both of one family).
+ * ctx is the protection context the committed policy compiled for the SA
+ * (`xfp policy load` sets it; 0: derived from the algorithm, see
+ * bpf/xfp_abi.h XFP_CTX_*); it travels in the hand-off and the SA refs.
  * seq (outbound only; at most 2^32 - 1 without esn) is the last sequence
  * number taken as used: the first packet gets seq + 1.  It exists for
  * tests (sequence number exhaustion) and interop; the worker raises it

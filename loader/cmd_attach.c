@@ -257,6 +257,8 @@ int cmd_attach(int argc, char **argv)
 			      bpf_map__fd(skel->maps.xfp_conns)) ||
 	    bpf_map__reuse_fd(tc->maps.xfp_peer_out,
 			      bpf_map__fd(skel->maps.xfp_peer_out)) ||
+	    bpf_map__reuse_fd(tc->maps.xfp_filter_sa,
+			      bpf_map__fd(skel->maps.xfp_filter_sa)) ||
 	    bpf_map__reuse_fd(tc->maps.xfp_worker_cfg,
 			      bpf_map__fd(skel->maps.xfp_worker_cfg)) ||
 	    bpf_map__reuse_fd(tc->maps.xfp_acquire,
@@ -271,6 +273,18 @@ int cmd_attach(int argc, char **argv)
 		fprintf(stderr, "%s: loading the TC program failed: %s\n",
 			prog_name, strerror(errno));
 		goto fail;
+	}
+	{
+		/* The worker's programs judge decrypted connections with
+		 * the same idle timeout. */
+		__u32 zero = 0;
+		struct xfp_worker_cfg cfg = { 0 };
+		int cfd = bpf_map__fd(skel->maps.xfp_worker_cfg);
+
+		if (bpf_map_lookup_elem(cfd, &zero, &cfg))
+			memset(&cfg, 0, sizeof(cfg));
+		cfg.idle_s = (__u32)(idle_ns / 1000000000ull);
+		(void)bpf_map_update_elem(cfd, &zero, &cfg, 0);
 	}
 	{
 		/* Start with the empty policy: no filter, so WFP's default

@@ -54,6 +54,10 @@
 #include "loader/subcommands.h"
 #include "loader/worker.h"
 
+/* loader/dp_load.h, whose policy types share names with crypto/'s */
+bool dp_dev_attached(const char *dev);
+int dp_ensure_contexts(const char *dev);
+
 #define SEQ_RESERVE (1ull << 24) /* sequence numbers reserved ahead */
 #define MAX_SAS 4096
 
@@ -61,7 +65,7 @@
 static const char *const map_pins[] = {
 	XFP_MAP_XSKS,	     XFP_MAP_XSKS_OUT, XFP_MAP_SPI_IN, XFP_MAP_PEER_OUT,
 	XFP_MAP_WORKER,	     XFP_MAP_ACQUIRE,  XFP_MAP_SEQ,    XFP_MAP_STATS,
-	XFP_MAP_PROTO_STATS, XFP_MAP_META_SA,
+	XFP_MAP_PROTO_STATS, XFP_MAP_META_SA,  XFP_MAP_FILTER_SA,
 };
 static const char *const prog_pins[] = { "prog_nic", "prog_tc", "prog_worker",
 					 "prog_stack", "prog_meta" };
@@ -79,6 +83,7 @@ enum {
 	M_STATS,
 	M_PSTATS,
 	M_META,
+	M_FILTER_SA,
 	M__MAX
 };
 
@@ -87,6 +92,8 @@ struct sa_entry {
 	uint8_t dir, proto;
 	struct xfp_peer_key peer; /* outbound: the protected peer */
 	uint64_t reserved; /* outbound: seq high-water mark */
+	uint64_t filters[XFP_SA_FILTERS_MAX]; /* outbound: filters using it */
+	unsigned n_filters;
 };
 
 struct worker {
@@ -409,20 +416,51 @@ static int install(struct worker *w)
 	skel = xfp_xsk__open();
 	err = skel ? pin_shared_reuse(skel->obj, w->dev) : -errno;
 	if (!err && dp) {
-		/* One set of counters per device: the datapath's. */
+		/* One set of counters per device: the datapath's.  The
+		 * committed policy and the ALE connections too: decrypted
+		 * packets are classified on the stack side (xfp_xsk_meta)
+		 * in their SA's protection context. */
 		int sfd = pin_open_map(w->dev, XFP_MAP_STATS);
 		int pfd = pin_open_map(w->dev, XFP_MAP_PROTO_STATS);
+		int qfd = pin_open_map(w->dev, XFP_MAP_POLICY);
+		int cfd = pin_open_map(w->dev, XFP_MAP_CONNS);
+		char cpath[512];
+		int wfd = -1;
 
-		err = sfd < 0 ? sfd : pfd < 0 ? pfd : 0;
+		err = sfd < 0 ? sfd : pfd < 0 ? pfd : qfd < 0 ? qfd :
+		      cfd < 0 ? cfd : 0;
 		if (!err)
 			err = bpf_map__reuse_fd(skel->maps.xfp_stats, sfd);
 		if (!err)
 			err = bpf_map__reuse_fd(skel->maps.xfp_proto_stats,
 						pfd);
+		if (!err)
+			err = bpf_map__reuse_fd(skel->maps.xfp_policy, qfd);
+		if (!err)
+			err = bpf_map__reuse_fd(skel->maps.xfp_conns, cfd);
+		if (!err &&
+		    !pin_worker_path(cpath, sizeof(cpath), w->dev,
+				     XFP_MAP_WORKER))
+			wfd = bpf_obj_get(cpath);
+		if (wfd >= 0) {
+			__u32 zero = 0;
+			struct xfp_worker_cfg cfg;
+
+			if (!bpf_map_lookup_elem(wfd, &zero, &cfg) &&
+			    cfg.idle_s)
+				skel->rodata->xfp_conn_idle_ns =
+					(__u64)cfg.idle_s * 1000000000ull;
+			close(wfd);
+		}
+		skel->rodata->xfp_xsk_dp = 1;
 		if (sfd >= 0)
 			close(sfd);
 		if (pfd >= 0)
 			close(pfd);
+		if (qfd >= 0)
+			close(qfd);
+		if (cfd >= 0)
+			close(cfd);
 	}
 	if (!err)
 		err = xfp_xsk__load(skel);
@@ -441,6 +479,7 @@ static int install(struct worker *w)
 	maps[M_STATS] = skel->maps.xfp_stats;
 	maps[M_PSTATS] = skel->maps.xfp_proto_stats;
 	maps[M_META] = skel->maps.xfp_meta_sa;
+	maps[M_FILTER_SA] = skel->maps.xfp_filter_sa;
 	progs[0] = skel->progs.xfp_xsk_nic;
 	progs[1] = skel->progs.xfp_xsk_tc;
 	progs[2] = skel->progs.xfp_xsk_worker;
@@ -665,11 +704,18 @@ static void unpublish(struct worker *w, struct sa_entry *e)
 	} else {
 		struct xfp_sa_ref none = { 0, 0 };
 		struct xfp_sa_ref cur;
+		unsigned i;
 
 		if (!bpf_map_lookup_elem(w->fd[M_PEER_OUT], &e->peer, &cur) &&
 		    cur.sa_id == e->id)
 			bpf_map_update_elem(w->fd[M_PEER_OUT], &e->peer, &none,
 					    0);
+		for (i = 0; i < e->n_filters; i++)
+			if (!bpf_map_lookup_elem(w->fd[M_FILTER_SA],
+						 &e->filters[i], &cur) &&
+			    cur.sa_id == e->id)
+				bpf_map_delete_elem(w->fd[M_FILTER_SA],
+						    &e->filters[i]);
 	}
 }
 
@@ -684,6 +730,7 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 	struct xfp_sa_config *c = &r->sa;
 	struct sa_entry e = {};
 	uint64_t stored;
+	uint32_t ctx;
 	int err;
 
 	if (w->nsas >= MAX_SAS)
@@ -730,20 +777,28 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 			return ERANGE;
 		}
 	}
+	ctx = c->ctx ? c->ctx :
+	      xfp_alg_encrypts(c->alg) ? XFP_CTX_ENCRYPTED : XFP_CTX_SECURED;
 	err = xfp_sadb_add(w->o.db, c);
 	if (err) {
 		fprintf(out, "message=%s\n", strerror(-err));
 		return -err;
 	}
 	if (c->dir == XFP_SA_OUT) {
-		struct xfp_sa_ref ref = { .sa_id = c->id };
+		struct xfp_sa_ref ref = { .sa_id = c->id, .ctx = ctx };
 
 		seq_reserve(w, &e, c->seq_start + SEQ_RESERVE);
 		err = bpf_map_update_elem(w->fd[M_PEER_OUT], &e.peer, &ref, 0);
+		/* the policy filters whose secure decision uses this SA */
+		for (unsigned i = 0; !err && i < c->n_filters; i++) {
+			e.filters[e.n_filters++] = c->filters[i];
+			err = bpf_map_update_elem(w->fd[M_FILTER_SA],
+						  &c->filters[i], &ref, 0);
+		}
 	} else {
 		struct xfp_spi_key k = { .spi = htonl(c->spi),
 					 .proto = c->proto };
-		struct xfp_sa_ref ref = { .sa_id = c->id };
+		struct xfp_sa_ref ref = { .sa_id = c->id, .ctx = ctx };
 
 		err = bpf_map_update_elem(w->fd[M_SPI_IN], &k, &ref, 0);
 	}
@@ -1029,6 +1084,15 @@ static void reset_maps(struct worker *w)
 		bpf_map_update_elem(w->fd[M_PEER_OUT], &pk, &none, BPF_EXIST);
 		prev = &pk;
 	}
+	{
+		__u64 fk, fnext;
+
+		while (!bpf_map_get_next_key(w->fd[M_FILTER_SA], NULL, &fnext)) {
+			fk = fnext;
+			if (bpf_map_delete_elem(w->fd[M_FILTER_SA], &fk))
+				break;
+		}
+	}
 }
 
 static void worker_usage(FILE *f)
@@ -1191,17 +1255,24 @@ int cmd_worker(int argc, char **argv)
 	reset_maps(w);
 	{
 		__u32 zero = 0;
-		struct xfp_worker_cfg cfg = {
-			.stack_ifindex = (__u32)w->stack_ifindex,
-			.worker_ifindex = (__u32)w->o.wside_ifindex,
-			.natt_port = XFP_NATT_PORT,
-		};
+		struct xfp_worker_cfg cfg = { 0 };
 
+		/* idle_s is the datapath's (xfp attach): kept */
+		if (bpf_map_lookup_elem(w->fd[M_CFG], &zero, &cfg))
+			memset(&cfg, 0, sizeof(cfg));
+		cfg.stack_ifindex = (__u32)w->stack_ifindex;
+		cfg.worker_ifindex = (__u32)w->o.wside_ifindex;
+		cfg.natt_port = XFP_NATT_PORT;
 		if (bpf_map_update_elem(w->fd[M_CFG], &zero, &cfg, 0)) {
 			logmsg("writing the worker config: %s",
 			       strerror(errno));
 			goto out_sock;
 		}
+	}
+	if (dp_dev_attached(w->dev) && dp_ensure_contexts(w->dev)) {
+		/* fail closed: xfp_xsk_meta drops them as no-policy */
+		logmsg("the committed policy could not be compiled again with protection contexts: decrypted packets are dropped until '%s policy load'",
+		       prog_name);
 	}
 	w->o.db = xfp_sadb_new(NULL);
 	if (!w->o.db) {

@@ -163,6 +163,28 @@ static int parse_with_base(struct xfp_policy *p, const char *name,
 	return r;
 }
 
+int dp_ensure_contexts(const char *dev)
+{
+	const char *devs[1] = { dev };
+	struct dp_table t;
+	char *src;
+	int r;
+
+	if (dp_dev_table(dev, &t))
+		return -ENOENT;
+	if (dp_table_n_ctx(&t)) {
+		dp_table_free(&t);
+		return 0;
+	}
+	src = dp_table_source(&t);
+	dp_table_free(&t);
+	if (!src)
+		return -ENOMEM;
+	r = dp_commit_text(devs, 1, "the running policy", src, NULL, true);
+	free(src);
+	return r ? -EIO : 0;
+}
+
 static uint64_t dev_generation(const char *dev)
 {
 	struct dp_table t;
@@ -227,6 +249,9 @@ int dp_commit_text(const char *const *devs, int ndev, const char *name,
 		}
 		dv.ifindex = if_nametoindex(devs[i]);
 		snprintf(dv.ifname, sizeof(dv.ifname), "%s", devs[i]);
+		/* a worker hands decrypted packets back: they are judged in
+		 * their SA's protection context */
+		dv.contexts = pin_worker_installed(devs[i]);
 		if (dp_compile(p, &dv, src, strlen(src),
 			       dev_generation(devs[i]) + 1, &tabs[i], msg,
 			       sizeof(msg))) {

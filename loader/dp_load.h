@@ -65,4 +65,11 @@ int cmd_dp_explain(int argc, char **argv);
 /* The device of a pin directory exists under the pin root? */
 bool dp_dev_attached(const char *dev);
 
+/*
+ * A worker started on dev: if the committed table was compiled without
+ * the protection contexts (no worker then), compile the running policy
+ * again with them.  0 when the table has them now.
+ */
+int dp_ensure_contexts(const char *dev);
+
 #endif

@@ -44,7 +44,15 @@
  * each region's list is filtered into a stack-like arena instead of being
  * copied, only a box's narrow dimensions are compared, decisions are
  * cached per set of deciders, and the large arrays are reserved up front
- * and backed by huge pages (see big_realloc()).
+ * and backed by huge pages (see big_realloc()).  First-touch page faults
+ * were still most of a cold compile (a 4 KiB fault costs ~20 us on the
+ * VMs this runs on, a huge page 0.2-2 ms), so the presized arrays of a
+ * build share one block (struct cc's arena, and main_alloc() for the
+ * numbering), scratch buffers are kept between hash nodes, and the small
+ * arrays no longer take a huge page each: 19 huge pages and ~125 faults
+ * for 10,000 filters became 10 and ~60.  The trees are independent and
+ * can be built by several workers (dp_compile_threads(), build_all());
+ * the table is the same byte for byte.
  */
 #include <endian.h>
 #include <errno.h>
@@ -52,7 +60,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "policy/compile.h"
@@ -92,6 +102,28 @@ static void *big_calloc(size_t n, size_t size)
 	if (q)
 		memset(q, 0, n * size);
 	return q;
+}
+
+struct cc;
+static bool in_arena(const struct cc *c, const void *p);
+
+/* big_realloc() for arrays that may live in the arena (never freed). */
+static void *cc_grow(const struct cc *c, void *p, size_t used, size_t want)
+{
+	void *q;
+
+	if (!p || !in_arena(c, p))
+		return big_realloc(p, used, want);
+	q = big_realloc(NULL, 0, want);
+	if (q && used)
+		memcpy(q, p, used);
+	return q;
+}
+
+static void cc_free(const struct cc *c, void *p)
+{
+	if (p && !in_arena(c, p))
+		free(p);
 }
 
 _Static_assert(XFP_DP_ATYPE_UNICAST == XFP_ADDR_TYPE_UNICAST &&
@@ -151,6 +183,9 @@ void dp_outcome(const struct xfp_decision *d, uint8_t *verdict, uint8_t *reason,
 		fl |= XFP_DEC_F_ACQUIRE;
 	if (d->veto)
 		fl |= XFP_DEC_F_VETO;
+	if (d->layer == XFP_LAYER_INBOUND_TRANSPORT &&
+	    d->action == XFP_ACTION_PERMIT && d->reason == XFP_REASON_ND_CLEAR)
+		fl |= XFP_DEC_F_ND_IN;
 	if (flags)
 		*flags = fl;
 	if (d->action == XFP_ACTION_BLOCK) {
@@ -194,6 +229,27 @@ void dp_pkt_to_ref(const struct dp_pkt *in, const struct dp_device *dev,
 		out->ifindex = dev->ifindex;
 		memcpy(out->ifname, dev->ifname, sizeof(out->ifname));
 	}
+}
+
+void dp_ctx_to_ref(const struct xfp_policy *p, unsigned ctx,
+		   struct xfp_pkt *out)
+{
+	out->ipsec_flags = 0;
+	out->sa = -1;
+	if (!ctx)
+		return;
+	out->ipsec_flags = XFP_COND_FLAG_SECURED;
+	if (ctx == XFP_CTX_ENCRYPTED)
+		out->ipsec_flags |= XFP_COND_FLAG_ENCRYPTED;
+	if (ctx >= XFP_CTX_SA_BASE && p && ctx - XFP_CTX_SA_BASE < p->n_sas)
+		out->sa = (int)(ctx - XFP_CTX_SA_BASE);
+}
+
+unsigned dp_table_n_ctx(const struct dp_table *t)
+{
+	if (!t || !t->recs || t->n < XFP_DP_HDR_RECS)
+		return 0;
+	return ((const struct xfp_dp_header *)(const void *)&t->recs[0])->n_ctx;
 }
 
 /* ---- keys --------------------------------------------------------------- */
@@ -251,6 +307,7 @@ static void key_of(const struct dp_pkt *p, struct key *k)
 struct merge {
 	bool have;
 	uint8_t flags, reason, sublayer;
+	uint32_t nd_timeout;
 	uint64_t fid;
 };
 
@@ -283,6 +340,7 @@ static void merge_box(struct merge *m, const struct xfp_dp_box_d *d)
 	m->reason = d->drop_reason;
 	m->fid = d->filter_id;
 	m->sublayer = d->sublayer;
+	m->nd_timeout = d->nd_timeout;
 }
 
 static void merge_outcome(const struct merge *m, struct xfp_dp_decision *o)
@@ -299,6 +357,8 @@ static void merge_outcome(const struct merge *m, struct xfp_dp_decision *o)
 	o->flags = XFP_DEC_F_MATCHED;
 	o->filter_id = m->fid;
 	o->sublayer = m->sublayer;
+	if (m->flags & XFP_BOX_F_ACQUIRE)
+		o->flags |= XFP_DEC_F_ACQUIRE;
 	if (m->flags & XFP_BOX_F_HARD)
 		o->flags |= XFP_DEC_F_HARD;
 	if (m->flags & XFP_BOX_F_BLOCK) {
@@ -312,6 +372,10 @@ static void merge_outcome(const struct merge *m, struct xfp_dp_decision *o)
 		o->flags |= XFP_DEC_F_SECURE;
 	if (m->flags & XFP_BOX_F_CLEAR_OK)
 		o->flags |= XFP_DEC_F_CLEAR_OK;
+	if (m->flags & XFP_BOX_F_ND_IN) {
+		o->flags |= XFP_DEC_F_ND_IN;
+		o->nd_timeout = (uint16_t)m->nd_timeout;
+	}
 	if ((m->flags & XFP_BOX_F_SECURE) && !(m->flags & XFP_BOX_F_CLEAR_OK)) {
 		o->verdict = XFP_VERDICT_DROP;
 		o->reason = XFP_DROP_NO_WORKER;
@@ -392,7 +456,24 @@ int dp_recs_lookup(const struct xfp_dp_rec *recs, uint32_t n,
 		return -EBADMSG;
 	key_of(pkt, &k);
 	slot = XFP_DP_ROOT(layer, pkt->family == 6, k.kind);
-	roots = (const void *)&recs[1 + slot / 8];
+	if (pkt->ctx) {
+		const struct xfp_dp_header *h = (const void *)&recs[0];
+		uint32_t base;
+
+		/* contexts judge arriving packets and ALE; outbound
+		 * transport is decided in clear (bpf/lib/dp.h) */
+		if (pkt->ctx >= h->n_ctx ||
+		    layer == XFP_LAYER_OUTBOUND_TRANSPORT ||
+		    h->spi_base < XFP_DP_CTX_RECS * (uint32_t)(h->n_ctx - pkt->ctx))
+			return -ENOENT;
+		base = h->spi_base -
+		       XFP_DP_CTX_RECS * (uint32_t)(h->n_ctx - pkt->ctx);
+		if (base + slot / 8 >= n)
+			return -EBADMSG;
+		roots = (const void *)&recs[base + slot / 8];
+	} else {
+		roots = (const void *)&recs[1 + slot / 8];
+	}
 	idx = roots->root[slot % 8];
 	for (unsigned i = 0; i < XFP_DP_DEPTH_MAX; i++) {
 		if (idx >= n)
@@ -513,6 +594,9 @@ struct cc {
 	struct sv *sv;
 	uint32_t cap_sv;
 	uint32_t *tmp; /* as many entries as sv */
+	void *htab; /* hash node being built (hash_scratch()) */
+	size_t cap_htab;
+	uint32_t cap_box_g;
 	/* regions waiting to be built (depth first) */
 	struct work *stk;
 	uint32_t cap_stk;
@@ -531,6 +615,7 @@ struct cc {
 	struct fres {
 		bool have;
 		uint8_t flags, drop_reason;
+		uint32_t nd_timeout;
 	} * fres; /* per filter: what it returns in the datapath */
 	/* filters of each (layer, sublayer position) in policy order:
 	 * ord[bstart[k] .. bstart[k + 1]), k = layer * n_sl + position */
@@ -542,7 +627,69 @@ struct cc {
 	uint32_t n_compiled;
 	bool *compiled;
 	int layer, family, kind;
+	/* protection context being built (0: clear text) and what the
+	 * oracle's packet says of it (ipsec flags, policy SA) */
+	unsigned pctx;
+	uint32_t pflags;
+	int psa;
+	unsigned layer_mask; /* layers build_all() builds */
+	/* One block (c->arena .. c->arena_end) holds the presized arrays, so
+	 * that the small ones share huge pages instead of touching one each;
+	 * an array that outgrows its part moves out (cc_grow()). */
+	char *arena, *arena_end;
+	/* The decisions each tree uses, in order of first use in the tree
+	 * (dlog), so that trees built by several workers are numbered as one
+	 * serial build numbers them; dstamp: tree that logged a decision. */
+	uint32_t *dlog, n_dlog, cap_dlog;
+	uint32_t *dstamp, cap_dstamp;
+	uint32_t tree_no;
+	/* main context only: the trees built so far, in build order */
+	struct tree_res *trees;
+	uint32_t n_trees, cap_trees;
+	struct cc **wk; /* workers whose arrays the trees point into */
+	uint32_t n_wk, cap_wk;
+	uint32_t tot_nodes, tot_slots, tot_gbox, tot_lists;
+	unsigned threads; /* workers for build_all() (1: serial) */
+	uint32_t wid; /* a worker's index in the main context's wk[] */
+	/* main context: one block for its own arrays (main_alloc()) */
+	char *marena, *marena_end;
+	size_t moff;
 };
+
+/* One built tree: ranges in its worker's arrays and its place in the
+ * table (g*: first global node, slot, box record and list entry). */
+struct tree_res {
+	struct cc *w;
+	uint32_t wi; /* index of w in the main context's wk[] */
+	int layer, family, kind;
+	uint32_t root;
+	uint32_t node0, node1, slot0, slot1, gbox0, gbox1, list0, list1;
+	uint32_t dlog0, dlog1;
+	uint32_t gnode, gslot, ggbox, glist;
+	int err;
+	char msg[256];
+};
+
+static bool in_arena(const struct cc *c, const void *p)
+{
+	return (c->arena && (const char *)p >= c->arena &&
+		(const char *)p < c->arena_end) ||
+	       (c->marena && (const char *)p >= c->marena &&
+		(const char *)p < c->marena_end);
+}
+
+/* Memory for the main context's arrays: from its block while it lasts
+ * (never freed one by one), then from malloc(); release with cc_free(). */
+static void *main_alloc(struct cc *c, size_t bytes)
+{
+	size_t a = (c->moff + 63) & ~(size_t)63;
+
+	if (c->marena && a + bytes <= (size_t)(c->marena_end - c->marena)) {
+		c->moff = a + bytes;
+		return c->marena + a;
+	}
+	return malloc(bytes ? bytes : 1);
+}
 
 __attribute__((format(printf, 2, 3))) static int fail(struct cc *c,
 						      const char *fmt, ...)
@@ -765,6 +912,8 @@ static bool folded_true(struct cc *c, const struct xfp_filter *f)
 	memset(&dp, 0, sizeof(dp));
 	dp.family = (uint8_t)c->family;
 	dp_pkt_to_ref(&dp, c->dev, &pkt);
+	pkt.ipsec_flags = c->pflags;
+	pkt.sa = c->psa;
 	return xfp_filter_matches(c->p, &g, &pkt);
 }
 
@@ -772,7 +921,7 @@ static int push_box(struct cc *c, const struct box *b)
 {
 	if (c->n_boxes == c->cap_boxes) {
 		uint32_t nc = c->cap_boxes ? c->cap_boxes * 2 : 256;
-		struct box *v = big_realloc(c->boxes,
+		struct box *v = cc_grow(c, c->boxes,
 					    (size_t)c->n_boxes * sizeof(*v),
 					    (size_t)nc * sizeof(*v));
 
@@ -903,7 +1052,7 @@ static uint32_t new_node(struct cc *c)
 
 		if (nc > DP_MAX_RECS)
 			return UINT32_MAX;
-		v = big_realloc(c->nodes, (size_t)c->n_nodes * sizeof(*v),
+		v = cc_grow(c, c->nodes, (size_t)c->n_nodes * sizeof(*v),
 				(size_t)nc * sizeof(*v));
 		if (!v)
 			return UINT32_MAX;
@@ -948,6 +1097,8 @@ static void rep_pkt(const struct cc *c, const u128 *at, struct xfp_pkt *pkt)
 		pkt->icmp_code = (uint8_t)at[XFP_DIM_ICODE];
 	}
 	pkt->local_addr_type = (uint8_t)at[XFP_DIM_ATYPE];
+	pkt->ipsec_flags = c->pflags;
+	pkt->sa = c->psa;
 }
 
 /*
@@ -987,6 +1138,12 @@ static int filter_result(struct cc *c, const struct box *b)
 		fr->flags |= XFP_BOX_F_CLEAR_OK;
 	if (d.acquire)
 		fr->flags |= XFP_BOX_F_ACQUIRE;
+	fr->nd_timeout = 0;
+	if (c->layer == XFP_LAYER_INBOUND_TRANSPORT &&
+	    d.action == XFP_ACTION_PERMIT && d.reason == XFP_REASON_ND_CLEAR) {
+		fr->flags |= XFP_BOX_F_ND_IN;
+		fr->nd_timeout = xfp_nd_clear_timeout(c->p, &pkt);
+	}
 	fr->drop_reason = (uint8_t)d.drop_reason;
 	fr->have = true;
 	return 0;
@@ -1017,7 +1174,7 @@ static int emit_box(struct cc *c, uint32_t i, uint32_t *out)
 	if (c->n_gbox + 4 > c->cap_gbox) {
 		uint32_t nc = c->cap_gbox ? c->cap_gbox * 2 : 256;
 		struct xfp_dp_rec *v =
-			big_realloc(c->gbox, (size_t)c->n_gbox * sizeof(*v),
+			cc_grow(c, c->gbox, (size_t)c->n_gbox * sizeof(*v),
 				    (size_t)nc * sizeof(*v));
 
 		if (!v)
@@ -1049,6 +1206,7 @@ static int emit_box(struct cc *c, uint32_t i, uint32_t *out)
 	d->filter_id = c->p->filters[b->fidx].id;
 	d->flags = c->fres[b->fidx].flags;
 	d->drop_reason = c->fres[b->fidx].drop_reason;
+	d->nd_timeout = c->fres[b->fidx].nd_timeout;
 	d->slpos = (uint8_t)b->slpos;
 	d->sublayer = (uint8_t)c->p->filters[b->fidx].sublayer;
 	*out = c->n_gbox / 4;
@@ -1071,7 +1229,7 @@ static int make_bucket(struct cc *c, uint32_t node, const uint32_t *list,
 
 		while (nc < c->n_lists + need)
 			nc *= 2;
-		v = big_realloc(c->lists, (size_t)c->n_lists * sizeof(*v),
+		v = cc_grow(c, c->lists, (size_t)c->n_lists * sizeof(*v),
 				(size_t)nc * sizeof(*v));
 		if (!v)
 			return fail(c, "out of memory");
@@ -1121,7 +1279,7 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 				slot = (slot + 1) & (nc - 1);
 			v[slot] = c->dc[i];
 		}
-		free(c->dc);
+		cc_free(c, c->dc);
 		c->dc = v;
 		c->dc_cap = nc;
 	}
@@ -1141,7 +1299,8 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 
 		while (nc <= c->n_pool + c->n_sl)
 			nc *= 2;
-		v = realloc(c->dc_pool, (size_t)nc * sizeof(*v));
+		v = cc_grow(c, c->dc_pool, (size_t)c->n_pool * sizeof(*v),
+			    (size_t)nc * sizeof(*v));
 		if (!v)
 			return fail(c, "out of memory");
 		c->dc_pool = v;
@@ -1176,7 +1335,7 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 	if (c->n_decs == c->cap_decs) {
 		uint32_t nc = c->cap_decs ? c->cap_decs * 2 : 64;
 		struct xfp_dp_decision *v =
-			big_realloc(c->decs, (size_t)c->n_decs * sizeof(*v),
+			cc_grow(c, c->decs, (size_t)c->n_decs * sizeof(*v),
 				    (size_t)nc * sizeof(*v));
 
 		if (!v)
@@ -1189,6 +1348,11 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 	rec->kind = XFP_REC_DECISION;
 	dp_outcome(&d, &rec->verdict, &rec->reason, &fl);
 	rec->flags = fl;
+	if (fl & XFP_DEC_F_ND_IN) {
+		uint32_t to = xfp_nd_clear_timeout(p, &pkt);
+
+		rec->nd_timeout = (uint16_t)(to > 65535 ? 65535 : to);
+	}
 	rec->action = (uint8_t)d.action;
 	rec->sublayer = d.sublayer >= 0 ? (uint8_t)d.sublayer : 0xff;
 	rec->filter_id = d.filter_id;
@@ -1205,6 +1369,42 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 	c->n_pool += c->n_sl;
 	c->dc[slot].dec = *out;
 	c->dc_n++;
+	return 0;
+}
+
+/* Note the first use of decision dec in the current tree (see dlog). */
+static int log_decision(struct cc *c, uint32_t dec)
+{
+	if (dec >= c->cap_dstamp) {
+		uint32_t nc = c->cap_dstamp ? c->cap_dstamp : 1024;
+		uint32_t *v;
+
+		while (nc <= dec)
+			nc *= 2;
+		v = cc_grow(c, c->dstamp, (size_t)c->cap_dstamp * sizeof(*v),
+			    (size_t)nc * sizeof(*v));
+		if (!v)
+			return fail(c, "out of memory");
+		memset(v + c->cap_dstamp, 0xff,
+		       (size_t)(nc - c->cap_dstamp) * sizeof(*v));
+		c->dstamp = v;
+		c->cap_dstamp = nc;
+	}
+	if (c->dstamp[dec] == c->tree_no)
+		return 0;
+	c->dstamp[dec] = c->tree_no;
+	if (c->n_dlog == c->cap_dlog) {
+		uint32_t nc = c->cap_dlog ? c->cap_dlog * 2 : 1024;
+		uint32_t *v = cc_grow(c, c->dlog,
+				      (size_t)c->n_dlog * sizeof(*v),
+				      (size_t)nc * sizeof(*v));
+
+		if (!v)
+			return fail(c, "out of memory");
+		c->dlog = v;
+		c->cap_dlog = nc;
+	}
+	c->dlog[c->n_dlog++] = dec;
 	return 0;
 }
 
@@ -1254,7 +1454,7 @@ static int la_reserve(struct cc *c, uint64_t n)
 		;
 	if (nc > UINT32_MAX)
 		return fail(c, "out of memory");
-	v = big_realloc(c->la, (size_t)c->la_top * sizeof(*v), nc * sizeof(*v));
+	v = cc_grow(c, c->la, (size_t)c->la_top * sizeof(*v), nc * sizeof(*v));
 	if (!v)
 		return fail(c, "out of memory");
 	c->la = v;
@@ -1511,6 +1711,25 @@ static int choose_cut(struct cc *c, const struct work *w, const struct scan *sc,
 	return 0;
 }
 
+/* A cleared table of `size` slots (and a byte each) for try_hash(), in a
+ * buffer kept for the next hash node: fresh memory costs page faults. */
+static struct xfp_dp_slot *hash_scratch(struct cc *c, uint32_t size)
+{
+	size_t need = (size_t)size * (sizeof(struct xfp_dp_slot) + 1);
+
+	if (need > c->cap_htab) {
+		void *v = big_realloc(NULL, 0, need);
+
+		if (!v)
+			return NULL;
+		cc_free(c, c->htab);
+		c->htab = v;
+		c->cap_htab = need;
+	}
+	memset(c->htab, 0, need);
+	return c->htab;
+}
+
 /*
  * Exact addresses are the common case of large policies (one filter per
  * peer).  Instead of ~log2(peers) cuts, a hash node sends each exact value
@@ -1581,11 +1800,9 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 		bool ok = true;
 		uint8_t *dist;
 
-		free(tab);
-		tab = NULL;
 		if (tries == 4)
 			return 0;
-		tab = big_calloc(size, sizeof(*tab) + 1);
+		tab = hash_scratch(c, size);
 		if (!tab)
 			return fail(c, "out of memory");
 		dist = (uint8_t *)(tab + size);
@@ -1631,11 +1848,9 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 	first = c->n_nodes;
 	for (uint32_t j = 0; j <= m; j++)
 		if (new_node(c) == UINT32_MAX) {
-			free(tab);
 			return fail(c, "out of memory");
 		}
 	if (c->n_nodes > c->node_budget) {
-		free(tab);
 		fail(c,
 		     "policy too large for the classifier: more than %u "
 		     "tree nodes",
@@ -1648,12 +1863,10 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 
 		while (nc < *sp + m + 1)
 			nc *= 2;
-		v = big_realloc(*stackp, (size_t)*sp * sizeof(*v),
+		v = cc_grow(c, *stackp, (size_t)*sp * sizeof(*v),
 				(size_t)nc * sizeof(*v));
-		if (!v) {
-			free(tab);
+		if (!v)
 			return fail(c, "out of memory");
-		}
 		*stackp = v;
 		*capp = nc;
 	}
@@ -1669,7 +1882,6 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 		x->list = c->la_top;
 		if (j == m) { /* default: no single-value boxes of d */
 			if (la_reserve(c, nns)) {
-				free(tab);
 				return -ENOMEM;
 			}
 			memcpy(c->la + c->la_top, ns,
@@ -1680,7 +1892,6 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 		}
 		n1 = vstart[j + 1] - vstart[j];
 		if (la_reserve(c, (uint64_t)n1 + nns)) {
-			free(tab);
 			return -ENOMEM;
 		}
 		v = sv[vstart[j]].v;
@@ -1712,12 +1923,10 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 
 		while (nc < c->n_slots + size)
 			nc *= 2;
-		v = big_realloc(c->slots, (size_t)c->n_slots * sizeof(*v),
+		v = cc_grow(c, c->slots, (size_t)c->n_slots * sizeof(*v),
 				(size_t)nc * sizeof(*v));
-		if (!v) {
-			free(tab);
+		if (!v)
 			return fail(c, "out of memory");
-		}
 		c->slots = v;
 		c->cap_slots = nc;
 	}
@@ -1725,7 +1934,6 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 		if (tab[j].used)
 			tab[j].child = first + tab[j].child;
 	memcpy(&c->slots[c->n_slots], tab, (size_t)size * sizeof(*tab));
-	free(tab);
 	{
 		struct xfp_dp_node *nd = &c->nodes[w->node];
 
@@ -1800,7 +2008,7 @@ static int grow_stack(struct cc *c, uint32_t need)
 
 	while (nc < need)
 		nc *= 2;
-	v = big_realloc(c->stk, (size_t)c->cap_stk * sizeof(*v),
+	v = cc_grow(c, c->stk, (size_t)c->cap_stk * sizeof(*v),
 			(size_t)nc * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -1826,8 +2034,13 @@ static int build_tree(struct cc *c, uint32_t *root_out)
 	w.list = 0;
 	w.n = c->n_boxes;
 	c->la_top = c->n_boxes;
-	free(c->box_g);
-	c->box_g = malloc(((size_t)c->n_boxes + 1) * sizeof(*c->box_g));
+	if (c->n_boxes + 1 > c->cap_box_g) {
+		cc_free(c, c->box_g);
+		c->box_g = big_realloc(NULL, 0,
+				       ((size_t)c->n_boxes + 1) *
+					       sizeof(*c->box_g));
+		c->cap_box_g = c->box_g ? c->n_boxes + 1 : 0;
+	}
 	w.node = new_node(c);
 	if (w.node == UINT32_MAX || !c->box_g)
 		return fail(c, "out of memory");
@@ -1848,6 +2061,8 @@ static int build_tree(struct cc *c, uint32_t *root_out)
 			c->max_depth = w.depth;
 		if (prune(c, w.lo, w.hi, c->la + w.list, &w.n, set)) {
 			r = leaf_decision(c, set, w.lo, &dec);
+			if (!r)
+				r = log_decision(c, dec);
 			if (r)
 				goto out;
 			nd = &c->nodes[w.node];
@@ -1969,27 +2184,37 @@ static int spi_cmp(const void *a, const void *b)
 	return x->spi < y->spi ? -1 : x->spi > y->spi;
 }
 
-/* Free what one build attempt made. */
-static void cc_reset(struct cc *c)
+/* Free what one build attempt made in c (a worker or the main context). */
+static void cc_release(struct cc *c)
 {
-	free(c->nodes);
-	free(c->decs);
-	free(c->boxes);
-	free(c->box_g);
-	free(c->gbox);
-	free(c->lists);
-	free(c->slots);
-	c->slots = NULL;
-	c->n_slots = c->cap_slots = c->n_hash = 0;
-	free(c->dc);
-	free(c->dc_pool);
-	free(c->la);
+	cc_free(c, c->nodes);
+	cc_free(c, c->decs);
+	cc_free(c, c->boxes);
+	cc_free(c, c->box_g);
+	c->cap_box_g = 0;
+	cc_free(c, c->gbox);
+	cc_free(c, c->lists);
+	cc_free(c, c->slots);
+	cc_free(c, c->dc);
+	cc_free(c, c->dc_pool);
+	cc_free(c, c->la);
 	free(c->pts);
 	free(c->sv);
 	free(c->tmp);
-	free(c->stk);
+	cc_free(c, c->htab);
+	c->htab = NULL;
+	c->cap_htab = 0;
+	cc_free(c, c->stk);
+	cc_free(c, c->dlog);
+	cc_free(c, c->dstamp);
+	free(c->arena);
+	c->arena = c->arena_end = NULL;
+	c->dlog = c->dstamp = NULL;
+	c->n_dlog = c->cap_dlog = c->cap_dstamp = 0;
 	c->stk = NULL;
 	c->cap_stk = 0;
+	c->slots = NULL;
+	c->n_slots = c->cap_slots = c->n_hash = 0;
 	c->dc_pool = NULL;
 	c->n_pool = c->cap_pool = 0;
 	c->la = NULL;
@@ -2012,68 +2237,471 @@ static void cc_reset(struct cc *c)
 	c->max_depth = 0;
 }
 
+/* Free what one build attempt made: the workers and the tree list. */
+static void cc_reset(struct cc *c)
+{
+	for (uint32_t i = 0; i < c->n_wk; i++) {
+		cc_release(c->wk[i]);
+		free(c->wk[i]);
+	}
+	free(c->wk);
+	c->wk = NULL;
+	c->n_wk = c->cap_wk = 0;
+	free(c->trees);
+	c->trees = NULL;
+	c->n_trees = c->cap_trees = 0;
+	c->tot_nodes = c->tot_slots = c->tot_gbox = c->tot_lists = 0;
+	cc_release(c);
+}
+
 /*
  * Start the large arrays at the size a policy of this many filters
- * usually needs, so that they rarely move while they grow.  This is
- * address space: pages are only touched as the arrays fill.
+ * usually needs, so that they rarely move while they grow.  They are
+ * carved from one block (the arena): this is address space, pages are
+ * only touched as the arrays fill, and the small arrays share huge pages.
  */
 static int presize(struct cc *c)
 {
 	uint32_t nf = c->p->n_filters < 131072 ? c->p->n_filters : 131072;
-	uint32_t nn = 8 * nf + 1024, nd = 1024;
+	/* A worker builds its share of the trees; arrays that outgrow
+	 * their part move out of the arena (cc_grow()). */
+	uint32_t nfw = c->threads > 1 ? nf / c->threads : nf;
+	uint32_t nn = 8 * nfw + 256, nd = 1024, ns = 10 * nfw + 256;
+	uint32_t nh = 8 * nfw + 64; /* hash_scratch() slots */
+	size_t off = 0, o_dc, o_pool, o_decs, o_stamp, o_dlog, o_la, o_boxes,
+	       o_stk, o_nodes, o_slots, o_comp, o_fres, o_boxg, o_htab;
 
 	if (nn > c->node_budget + 1)
 		nn = c->node_budget + 1;
-	while (nd < 2 * (nf + 256))
+	while (nd < 2 * (nfw + 256))
 		nd *= 2;
-	c->nodes = big_realloc(NULL, 0, (size_t)nn * sizeof(*c->nodes));
-	c->decs = big_realloc(NULL, 0, ((size_t)nf + 256) * sizeof(*c->decs));
-	c->boxes = big_realloc(NULL, 0, ((size_t)nf + 64) * sizeof(*c->boxes));
-	c->la = big_realloc(NULL, 0, (4 * (size_t)nf + 4096) * sizeof(*c->la));
-	c->stk = big_realloc(NULL, 0, ((size_t)nf / 2 + 64) * sizeof(*c->stk));
-	c->dc_pool = big_realloc(NULL, 0,
-				 ((size_t)nf + 256) * (c->n_sl + 1) *
-					 sizeof(*c->dc_pool));
-	c->dc = big_calloc(nd, sizeof(*c->dc));
-	if (!c->nodes || !c->decs || !c->boxes || !c->la || !c->stk ||
-	    !c->dc_pool || !c->dc)
-		return fail(c, "out of memory");
 	c->cap_nodes = nn;
-	c->cap_decs = nf + 256;
+	c->cap_decs = nfw + 256;
 	c->cap_boxes = nf + 64;
-	c->la_cap = 4 * nf + 4096;
-	c->cap_stk = nf / 2 + 64;
-	c->cap_pool = (nf + 256) * (c->n_sl + 1);
+	c->la_cap = 4 * nf + 1024;
+	c->cap_stk = nfw / 2 + 64;
+	c->cap_pool = (nfw + 256) * (c->n_sl + 1);
 	c->dc_cap = nd;
+	c->cap_dstamp = nfw + 256;
+	c->cap_dlog = nfw + 256;
+	c->cap_slots = ns;
+#define CARVE(o, bytes)                         \
+	do {                                    \
+		o = off;                        \
+		off = (off + (bytes) + 63) & ~(size_t)63; \
+	} while (0)
+	CARVE(o_comp, ((size_t)c->p->n_filters + 1) * sizeof(*c->compiled));
+	CARVE(o_fres, ((size_t)c->p->n_filters + 1) * sizeof(*c->fres));
+	CARVE(o_dc, (size_t)nd * sizeof(*c->dc));
+	CARVE(o_pool, (size_t)c->cap_pool * sizeof(*c->dc_pool));
+	CARVE(o_decs, (size_t)c->cap_decs * sizeof(*c->decs));
+	CARVE(o_stamp, (size_t)c->cap_dstamp * sizeof(*c->dstamp));
+	CARVE(o_dlog, (size_t)c->cap_dlog * sizeof(*c->dlog));
+	CARVE(o_la, (size_t)c->la_cap * sizeof(*c->la));
+	CARVE(o_boxg, ((size_t)c->cap_boxes + 1) * sizeof(*c->box_g));
+	CARVE(o_boxes, (size_t)c->cap_boxes * sizeof(*c->boxes));
+	CARVE(o_nodes, (size_t)nn * sizeof(*c->nodes));
+	CARVE(o_stk, (size_t)c->cap_stk * sizeof(*c->stk));
+	CARVE(o_slots, (size_t)ns * sizeof(*c->slots));
+	CARVE(o_htab, (size_t)nh * (sizeof(*c->slots) + 1));
+#undef CARVE
+	/* small policies: plain heap memory (see big_realloc()) */
+	c->arena = big_realloc(NULL, 0, off);
+	if (!c->arena)
+		return fail(c, "out of memory");
+	c->arena_end = c->arena + off;
+	c->compiled = (void *)(c->arena + o_comp);
+	c->fres = (void *)(c->arena + o_fres);
+	c->box_g = (void *)(c->arena + o_boxg);
+	c->cap_box_g = c->cap_boxes + 1;
+	c->htab = c->arena + o_htab;
+	c->cap_htab = (size_t)nh * (sizeof(*c->slots) + 1);
+	memset(c->compiled, 0, ((size_t)c->p->n_filters + 1) * sizeof(*c->compiled));
+	memset(c->fres, 0, ((size_t)c->p->n_filters + 1) * sizeof(*c->fres));
+	c->dc = (void *)(c->arena + o_dc);
+	c->dc_pool = (void *)(c->arena + o_pool);
+	c->decs = (void *)(c->arena + o_decs);
+	c->dstamp = (void *)(c->arena + o_stamp);
+	c->dlog = (void *)(c->arena + o_dlog);
+	c->la = (void *)(c->arena + o_la);
+	c->boxes = (void *)(c->arena + o_boxes);
+	c->stk = (void *)(c->arena + o_stk);
+	c->nodes = (void *)(c->arena + o_nodes);
+	c->slots = (void *)(c->arena + o_slots);
+	memset(c->dc, 0, (size_t)nd * sizeof(*c->dc));
+	memset(c->dstamp, 0xff, (size_t)c->cap_dstamp * sizeof(*c->dstamp));
 	return 0;
 }
 
+/* A worker: shares c's read-only inputs, has build state of its own. */
+static struct cc *new_worker(struct cc *c)
+{
+	struct cc *w = malloc(sizeof(*w) + 256);
+
+	if (!w)
+		return NULL;
+	*w = *c;
+	w->err = (char *)(w + 1);
+	w->errlen = 256;
+	w->err[0] = 0;
+	w->arena = w->arena_end = NULL;
+	w->trees = NULL;
+	w->wk = NULL;
+	w->n_trees = w->cap_trees = w->n_wk = w->cap_wk = 0;
+	w->nodes = NULL;
+	w->decs = NULL;
+	w->boxes = NULL;
+	w->box_g = NULL;
+	w->gbox = NULL;
+	w->lists = NULL;
+	w->slots = NULL;
+	w->dc = NULL;
+	w->dc_pool = NULL;
+	w->la = NULL;
+	w->pts = NULL;
+	w->sv = NULL;
+	w->tmp = NULL;
+	w->htab = NULL;
+	w->stk = NULL;
+	w->dlog = w->dstamp = NULL;
+	w->compiled = NULL;
+	w->fres = NULL;
+	w->marena = w->marena_end = NULL;
+	w->moff = 0;
+	cc_release(w);
+	/* the node budget left by the trees built before */
+	w->node_budget = c->node_budget > c->tot_nodes ?
+				 c->node_budget - c->tot_nodes :
+				 0;
+	if (presize(w)) {
+		cc_release(w);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Build tree t in worker w (k: its number in this build_all()). */
+static void build_one(struct cc *w, struct tree_res *t, uint32_t k)
+{
+	int r;
+
+	w->layer = t->layer;
+	w->family = t->family;
+	w->kind = t->kind;
+	w->tree_no = k;
+	w->err[0] = 0;
+	t->w = w;
+	t->wi = w->wid;
+	t->node0 = w->n_nodes;
+	t->slot0 = w->n_slots;
+	t->gbox0 = w->n_gbox;
+	t->list0 = w->n_lists;
+	t->dlog0 = w->n_dlog;
+	r = make_boxes(w);
+	if (!r)
+		r = build_tree(w, &t->root);
+	t->node1 = w->n_nodes;
+	t->slot1 = w->n_slots;
+	t->gbox1 = w->n_gbox;
+	t->list1 = w->n_lists;
+	t->dlog1 = w->n_dlog;
+	t->err = r;
+	if (r)
+		snprintf(t->msg, sizeof(t->msg), "%s", w->err);
+}
+
+struct job {
+	struct cc *w;
+	struct tree_res *trees; /* this build_all()'s trees */
+	uint32_t n;
+	uint32_t *next; /* next tree to take */
+	uint32_t *fail_at; /* lowest tree that failed (n: none) */
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+
+	for (;;) {
+		uint32_t k = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED);
+		uint32_t f;
+
+		/* Trees after one that failed are not needed. */
+		if (k >= j->n || k > __atomic_load_n(j->fail_at, __ATOMIC_RELAXED))
+			break;
+		build_one(j->w, &j->trees[k], k);
+		if (!j->trees[k].err)
+			continue;
+		f = __atomic_load_n(j->fail_at, __ATOMIC_RELAXED);
+		while (k < f && !__atomic_compare_exchange_n(j->fail_at, &f, k,
+							     false,
+							     __ATOMIC_RELAXED,
+							     __ATOMIC_RELAXED))
+			;
+	}
+	return NULL;
+}
+
+/*
+ * Build the trees of every (layer, family, kind) into roots[].  The trees
+ * are independent: c->threads workers take them in order, each with its
+ * own build state, and they are then numbered as a serial build numbers
+ * them (tree by tree), so the table does not depend on the worker count.
+ * May be called again (e.g. for another packet context): the new trees
+ * follow the ones built before.
+ */
 static int build_all(struct cc *c, uint32_t *roots)
 {
-	int r = presize(c);
+	unsigned mask = c->layer_mask ? c->layer_mask : (1u << XFP_DP_LAYERS) - 1;
+	uint32_t n = 0;
+	struct job jobs[8];
+	pthread_t th[8];
+	bool started[8] = { false };
+	uint32_t first = c->n_trees, nw, next = 0, fail_at = n, i;
+	struct tree_res *trees;
+	int r = 0;
 
+	for (int layer = 0; layer < XFP_DP_LAYERS; layer++)
+		if (mask & (1u << layer))
+			n += 2 * XFP_KIND__MAX;
+	fail_at = n;
+	if (c->n_trees + n > c->cap_trees) {
+		uint32_t nc = c->cap_trees ? c->cap_trees * 2 : 32;
+		struct tree_res *v;
+
+		while (nc < c->n_trees + n)
+			nc *= 2;
+		v = realloc(c->trees, (size_t)nc * sizeof(*v));
+		if (!v)
+			return fail(c, "out of memory");
+		c->trees = v;
+		c->cap_trees = nc;
+	}
+	trees = c->trees + first;
+	memset(trees, 0, (size_t)n * sizeof(*trees));
+	i = 0;
+	for (int layer = 0; layer < XFP_DP_LAYERS; layer++)
+		for (int f6 = 0; f6 < 2 && (mask & (1u << layer)); f6++)
+			for (int kind = 0; kind < XFP_KIND__MAX; kind++, i++) {
+				trees[i].layer = layer;
+				trees[i].family = f6 ? 6 : 4;
+				trees[i].kind = kind;
+			}
+	c->n_trees += n;
+
+	nw = c->threads < 1 ? 1 : c->threads > 8 ? 8 : c->threads;
+	if (nw > n)
+		nw = n;
+	if (c->n_wk + nw > c->cap_wk) {
+		struct cc **v = realloc(c->wk, (c->n_wk + nw) * sizeof(*v));
+
+		if (!v)
+			return fail(c, "out of memory");
+		c->wk = v;
+		c->cap_wk = c->n_wk + nw;
+	}
+	for (i = 0; i < nw; i++) {
+		struct cc *w = new_worker(c);
+
+		if (!w) {
+			if (i)
+				break; /* fewer workers */
+			return fail(c, "out of memory");
+		}
+		w->wid = c->n_wk;
+		c->wk[c->n_wk++] = w;
+		jobs[i].w = w;
+		jobs[i].trees = trees;
+		jobs[i].n = n;
+		jobs[i].next = &next;
+		jobs[i].fail_at = &fail_at;
+	}
+	nw = i;
+	for (i = 1; i < nw; i++)
+		started[i] = !pthread_create(&th[i], NULL, run_job, &jobs[i]);
+	run_job(&jobs[0]);
+	for (i = 1; i < nw; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+
+	/* Number the trees in order; errors and the node budget as a
+	 * serial build would see them. */
+	for (i = 0; i < n && !r; i++) {
+		struct tree_res *t = &trees[i];
+		uint32_t local = t->node1 - t->node0;
+
+		if (!t->w) { /* a worker stopped early (cannot happen) */
+			r = fail(c, "internal: tree %u was not built", i);
+			break;
+		}
+		if (t->err) {
+			r = t->err;
+			if (r != -E2BIG &&
+			    (uint64_t)c->tot_nodes + local > c->node_budget)
+				r = -E2BIG;
+			if (r == -E2BIG && t->err != -E2BIG)
+				fail(c,
+				     "policy too large for the classifier: "
+				     "more than %u tree nodes even with buckets "
+				     "of %u filters",
+				     c->node_budget, c->bucket_max);
+			else
+				fail(c, "%s", t->msg);
+			break;
+		}
+		t->gnode = c->tot_nodes;
+		t->gslot = c->tot_slots;
+		t->ggbox = c->tot_gbox;
+		t->glist = c->tot_lists;
+		c->tot_nodes += local;
+		c->tot_slots += t->slot1 - t->slot0;
+		c->tot_gbox += t->gbox1 - t->gbox0;
+		c->tot_lists += t->list1 - t->list0;
+		if (c->tot_nodes > c->node_budget) {
+			fail(c,
+			     "policy too large for the classifier: more than "
+			     "%u tree nodes even with buckets of %u filters",
+			     c->node_budget, c->bucket_max);
+			r = -E2BIG;
+			break;
+		}
+		roots[XFP_DP_ROOT(t->layer, t->family == 6, t->kind)] =
+			t->gnode + (t->root - t->node0);
+	}
 	if (r)
 		return r;
+	for (i = c->n_wk - nw; i < c->n_wk; i++) {
+		const struct cc *w = c->wk[i];
 
-	memset(c->compiled, 0, c->p->n_filters + 1);
-	for (int layer = 0; layer < XFP_DP_LAYERS && !r; layer++)
-		for (int f6 = 0; f6 < 2 && !r; f6++)
-			for (int kind = 0; kind < XFP_KIND__MAX && !r; kind++) {
-				c->layer = layer;
-				c->family = f6 ? 6 : 4;
-				c->kind = kind;
-				r = make_boxes(c);
-				if (!r)
-					r = build_tree(
-						c, &roots[XFP_DP_ROOT(layer, f6,
-								      kind)]);
+		if (w->max_depth > c->max_depth)
+			c->max_depth = w->max_depth;
+		c->n_buckets += w->n_buckets;
+		c->n_hash += w->n_hash;
+		for (uint32_t f = 0; f < c->p->n_filters; f++)
+			c->compiled[f] |= w->compiled[f];
+	}
+	return 0;
+}
+
+/* Decisions numbered as a serial build numbers them: in tree order, in
+ * order of first use, one record per set of deciders. */
+struct dnum {
+	uint32_t n;
+	uint32_t **gmap; /* per worker: its decision -> number */
+	const struct xfp_dp_decision **src; /* number -> record */
+	const int32_t **set; /* number -> deciders */
+	unsigned *pctx; /* number -> protection context */
+	uint32_t n_gmap;
+};
+
+static void dnum_free(struct cc *c, struct dnum *dn)
+{
+	for (uint32_t i = 0; dn->gmap && i < dn->n_gmap; i++)
+		cc_free(c, dn->gmap[i]);
+	cc_free(c, dn->gmap);
+	cc_free(c, dn->src);
+	cc_free(c, dn->set);
+	cc_free(c, dn->pctx);
+	memset(dn, 0, sizeof(*dn));
+}
+
+static int number_decisions(struct cc *c, struct dnum *dn)
+{
+	uint32_t max = 0, cap = 16, *ht;
+	size_t sl_bytes = c->n_sl * sizeof(int32_t);
+
+	memset(dn, 0, sizeof(*dn));
+	dn->gmap = main_alloc(c, (c->n_wk + 1) * sizeof(*dn->gmap));
+	if (!dn->gmap)
+		return fail(c, "out of memory");
+	memset(dn->gmap, 0, (c->n_wk + 1) * sizeof(*dn->gmap));
+	dn->n_gmap = c->n_wk;
+	for (uint32_t i = 0; i < c->n_wk; i++) {
+		uint32_t nd = c->wk[i]->n_decs;
+
+		max += nd;
+		dn->gmap[i] = main_alloc(c, ((size_t)nd + 1) * sizeof(uint32_t));
+		if (!dn->gmap[i])
+			return fail(c, "out of memory");
+		memset(dn->gmap[i], 0xff, ((size_t)nd + 1) * sizeof(uint32_t));
+	}
+	while (cap < 2 * (uint64_t)max + 2)
+		cap *= 2;
+	ht = main_alloc(c, (size_t)cap * sizeof(*ht)); /* number + 1, 0: empty */
+	dn->src = main_alloc(c, ((size_t)max + 1) * sizeof(*dn->src));
+	dn->set = main_alloc(c, ((size_t)max + 1) * sizeof(*dn->set));
+	dn->pctx = main_alloc(c, ((size_t)max + 1) * sizeof(*dn->pctx));
+	if (!ht || !dn->src || !dn->set || !dn->pctx) {
+		cc_free(c, ht);
+		return fail(c, "out of memory");
+	}
+	memset(ht, 0, (size_t)cap * sizeof(*ht));
+	for (uint32_t k = 0; k < c->n_trees; k++) {
+		const struct tree_res *t = &c->trees[k];
+		const struct cc *w = t->w;
+		uint32_t *gm = dn->gmap[t->wi];
+
+		for (uint32_t j = t->dlog0; j < t->dlog1; j++) {
+			uint32_t l = w->dlog[j], slot, g = 0;
+			const int32_t *set;
+
+			if (gm[l] != UINT32_MAX)
+				continue;
+			set = w->dc_pool + (size_t)l * c->n_sl;
+			/* the same deciders decide differently in another
+			 * protection context */
+			slot = (uint32_t)(set_hash(set, c->n_sl) ^
+					  (w->pctx * 0x9e3779b97f4a7c15ull)) &
+			       (cap - 1);
+			for (; ht[slot]; slot = (slot + 1) & (cap - 1)) {
+				g = ht[slot] - 1;
+				if (dn->pctx[g] == w->pctx &&
+				    !memcmp(dn->set[g], set, sl_bytes))
+					break;
 			}
-	return r;
+			if (!ht[slot]) {
+				g = dn->n++;
+				dn->src[g] = &w->decs[l];
+				dn->set[g] = set;
+				dn->pctx[g] = w->pctx;
+				ht[slot] = g + 1;
+			}
+			gm[l] = g;
+		}
+	}
+	cc_free(c, ht);
+	return 0;
+}
+
+/*
+ * Workers when the caller leaves it to us: one.  Every worker has build
+ * state of its own, i.e. fresh memory, and on the shared 2-vCPU VM this
+ * was measured on, a second worker's first-touch page faults cost more
+ * than it saved in one cold compile (10,000 filters: median 21.6 ms with
+ * two, 16.5 ms with one; 50,000: 111 vs 98 ms), the other CPU being busy
+ * more often than not.  Warm (compiles repeated in one process, memory
+ * already faulted in) two were faster (8 vs 12 ms at 10,000 filters), so
+ * callers that know better ask dp_compile_threads() for more.
+ */
+static unsigned auto_threads(uint32_t n)
+{
+	(void)n;
+	return 1;
 }
 
 int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	       const char *src, size_t src_len, uint64_t generation,
 	       struct dp_table *out, char *err, size_t errlen)
+{
+	return dp_compile_threads(p, dev, src, src_len, generation, 0, out,
+				  err, errlen);
+}
+
+int dp_compile_threads(const struct xfp_policy *p, const struct dp_device *dev,
+		       const char *src, size_t src_len, uint64_t generation,
+		       unsigned threads, struct dp_table *out, char *err,
+		       size_t errlen)
 {
 	/* First every leaf precomputed (with hash nodes); when that grows
 	 * past the node budget, leaves of up to N boxes are checked at run
@@ -2082,15 +2710,20 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	static const unsigned buckets[] = { 0, 4, 8, 16, XFP_DP_BUCKET_MAX };
 	struct cc c;
 	uint32_t roots[XFP_DP_ROOTS];
+	/* roots of protection context k >= 1 (bpf/xfp_abi.h XFP_CTX_*) */
+	static __thread uint32_t croots[XFP_CTX_MAX][XFP_DP_ROOTS];
+	unsigned n_ctx = 0;
 	uint32_t n_spi = 0, n_src, total, base_dec, base_box, base_list,
-		 base_slot, base_spi, base_src;
+		 base_slot, base_ctx, base_spi, base_src;
 	struct xfp_dp_spi *spis = NULL;
 	uint32_t *nmap = NULL, *lmap = NULL, n_out = 0;
+	struct dnum dn = { 0 };
 	struct timespec t0, t1;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&c, 0, sizeof(c));
+	c.psa = -1;
 	c.p = p;
 	if (p)
 		c.q = *p;
@@ -2101,6 +2734,7 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 		err[0] = 0;
 	if (!p || !p->finalized)
 		return fail(&c, "the policy is not finalized");
+	c.threads = threads ? threads : auto_threads(p->n_filters);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* Sublayers in the oracle's order: weight desc, then definition. */
@@ -2116,10 +2750,31 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	}
 	for (unsigned s = 0; s < c.n_sl; s++)
 		c.sl_pos[c.sl_order[s]] = (int)s;
-	c.compiled = calloc(p->n_filters + 1, sizeof(*c.compiled));
-	c.fres = calloc(p->n_filters + 1, sizeof(*c.fres));
-	c.ord = malloc(((size_t)p->n_filters + 1) * sizeof(*c.ord));
-	if (!c.compiled || !c.fres || !c.ord) {
+	/* Packets that arrive over an SA (or leave over one) are judged in
+	 * the SA's protection context: one set of trees per context, built
+	 * when the policy has SAs or the device runs a worker. */
+	if (p->n_sas || (dev && dev->contexts))
+		n_ctx = XFP_CTX_SA_BASE + p->n_sas;
+	if (n_ctx > XFP_CTX_MAX)
+		return fail(&c,
+			    "%u manual SAs: the datapath holds at most %u (one "
+			    "protection context each)",
+			    p->n_sas, XFP_CTX_MAX - XFP_CTX_SA_BASE);
+	c.node_budget = (16384 + 48 * p->n_filters) * (n_ctx ? n_ctx : 1);
+	if (c.node_budget > DP_MAX_RECS / 2)
+		c.node_budget = DP_MAX_RECS / 2;
+	{
+		/* address space for everything main_alloc() hands out: the
+		 * filter order and, after the build, the numbering maps */
+		size_t want = 256 * (size_t)p->n_filters + ((size_t)64 << 10);
+
+		c.marena = big_realloc(NULL, 0, want);
+		if (c.marena)
+			c.marena_end = c.marena + want;
+	}
+	c.compiled = main_alloc(&c, p->n_filters + 1);
+	c.ord = main_alloc(&c, ((size_t)p->n_filters + 1) * sizeof(*c.ord));
+	if (!c.compiled || !c.ord) {
 		r = fail(&c, "out of memory");
 		goto out;
 	}
@@ -2150,13 +2805,35 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 					i;
 		}
 	}
-	c.node_budget = 16384 + 48 * p->n_filters;
-	if (c.node_budget > DP_MAX_RECS / 2)
-		c.node_budget = DP_MAX_RECS / 2;
 	for (size_t a = 0; a < sizeof(buckets) / sizeof(buckets[0]); a++) {
 		cc_reset(&c);
+		memset(c.compiled, 0, p->n_filters + 1);
 		c.bucket_max = buckets[a];
+		c.pctx = 0;
+		c.pflags = 0;
+		c.psa = -1;
+		c.layer_mask = 0;
 		r = build_all(&c, roots);
+		for (unsigned k = 1; !r && k < n_ctx; k++) {
+			c.pctx = k;
+			c.pflags = XFP_COND_FLAG_SECURED |
+				   (k == XFP_CTX_ENCRYPTED ?
+					    XFP_COND_FLAG_ENCRYPTED :
+					    0);
+			c.psa = k >= XFP_CTX_SA_BASE ?
+					(int)(k - XFP_CTX_SA_BASE) :
+					-1;
+			/* outbound transport is decided in clear */
+			c.layer_mask = (1u << XFP_LAYER_INBOUND_TRANSPORT) |
+				       (1u << XFP_LAYER_ALE_AUTH_RECV_ACCEPT) |
+				       (1u << XFP_LAYER_ALE_AUTH_CONNECT);
+			memset(croots[k], 0, sizeof(croots[k]));
+			r = build_all(&c, croots[k]);
+		}
+		c.pctx = 0;
+		c.pflags = 0;
+		c.psa = -1;
+		c.layer_mask = 0;
 		if (r != -E2BIG)
 			break;
 	}
@@ -2164,7 +2841,9 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 		goto out;
 
 	/* Inbound SPIs of the policy's SAs, sorted for a binary search. */
-	spis = calloc(p->n_sas + 1, sizeof(*spis));
+	spis = main_alloc(&c, ((size_t)p->n_sas + 1) * sizeof(*spis));
+	if (spis)
+		memset(spis, 0, ((size_t)p->n_sas + 1) * sizeof(*spis));
 	if (!spis) {
 		r = fail(&c, "out of memory");
 		goto out;
@@ -2179,34 +2858,47 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	}
 	qsort(spis, n_spi, sizeof(*spis), spi_cmp);
 
+	r = number_decisions(&c, &dn);
+	if (r)
+		goto out;
+
 	/* Leaves with the same decision become one record: a walk reads a
 	 * leaf only for its decision, so they may be shared.  nmap: node
 	 * number -> output node number. */
-	nmap = big_realloc(NULL, 0, ((size_t)c.n_nodes + 1) * sizeof(*nmap));
-	lmap = malloc(((size_t)c.n_decs + 1) * sizeof(*lmap));
+	nmap = main_alloc(&c, ((size_t)c.tot_nodes + 1) * sizeof(*nmap));
+	lmap = main_alloc(&c, ((size_t)dn.n + 1) * sizeof(*lmap));
 	if (!nmap || !lmap) {
 		r = fail(&c, "out of memory");
 		goto out;
 	}
-	memset(lmap, 0xff, ((size_t)c.n_decs + 1) * sizeof(*lmap));
-	for (uint32_t i = 0; i < c.n_nodes; i++) {
-		const struct xfp_dp_node *nd = &c.nodes[i];
+	memset(lmap, 0xff, ((size_t)dn.n + 1) * sizeof(*lmap));
+	for (uint32_t k = 0; k < c.n_trees; k++) {
+		const struct tree_res *t = &c.trees[k];
+		const uint32_t *gm = dn.gmap[t->wi];
+		uint32_t gi = t->gnode;
 
-		if (nd->kind == XFP_REC_LEAF) {
-			if (lmap[nd->right] == UINT32_MAX)
-				lmap[nd->right] = n_out++;
-			nmap[i] = lmap[nd->right];
-		} else {
-			nmap[i] = n_out++;
+		for (uint32_t i = t->node0; i < t->node1; i++, gi++) {
+			const struct xfp_dp_node *nd = &t->w->nodes[i];
+
+			if (nd->kind == XFP_REC_LEAF) {
+				uint32_t g = gm[nd->right];
+
+				if (lmap[g] == UINT32_MAX)
+					lmap[g] = n_out++;
+				nmap[gi] = lmap[g];
+			} else {
+				nmap[gi] = n_out++;
+			}
 		}
 	}
 	n_src = (uint32_t)((src_len + sizeof(struct xfp_dp_rec) - 1) /
 			   sizeof(struct xfp_dp_rec));
 	base_dec = XFP_DP_HDR_RECS + n_out;
-	base_box = base_dec + c.n_decs;
-	base_list = base_box + c.n_gbox;
-	base_slot = base_list + c.n_lists / 8;
-	base_spi = base_slot + c.n_slots;
+	base_box = base_dec + dn.n;
+	base_list = base_box + c.tot_gbox;
+	base_slot = base_list + c.tot_lists / 8;
+	base_ctx = base_slot + c.tot_slots;
+	base_spi = base_ctx + (n_ctx ? XFP_DP_CTX_RECS * (n_ctx - 1) : 0);
 	base_src = base_spi + n_spi;
 	total = base_src + n_src;
 	if ((uint64_t)base_src + n_src > DP_MAX_RECS) {
@@ -2214,14 +2906,21 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 			 (unsigned long long)base_src + n_src, DP_MAX_RECS);
 		goto out;
 	}
-	/* Every record below is written whole, except the header ones and
-	 * the end of the source text, which are cleared first. */
+	/* Every record below is written whole, except the header ones, the
+	 * bucket lists and the end of the source text, which are cleared
+	 * first. */
 	out->recs = big_realloc(NULL, 0, (size_t)total * sizeof(*out->recs));
 	if (!out->recs) {
 		r = fail(&c, "out of memory");
 		goto out;
 	}
 	memset(out->recs, 0, XFP_DP_HDR_RECS * sizeof(*out->recs));
+	if (c.tot_lists)
+		memset(&out->recs[base_list], 0,
+		       (size_t)(c.tot_lists / 8) * sizeof(*out->recs));
+	if (base_spi > base_ctx)
+		memset(&out->recs[base_ctx], 0,
+		       (size_t)(base_spi - base_ctx) * sizeof(*out->recs));
 	if (n_src)
 		memset(&out->recs[total - 1], 0, sizeof(*out->recs));
 	out->n = total;
@@ -2240,53 +2939,85 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 		h->spi_base = base_spi;
 		h->n_spi = n_spi;
 		h->box_base = base_box;
+		h->n_ctx = (__u16)n_ctx;
 		for (int i = 0; i < XFP_DP_ROOTS; i++) {
 			struct xfp_dp_roots *rt = (void *)&out->recs[1 + i / 8];
 
 			rt->root[i % 8] = XFP_DP_HDR_RECS + nmap[roots[i]];
 		}
+		for (unsigned k = 1; k < n_ctx; k++)
+			for (int i = 0; i < XFP_DP_ROOTS; i++) {
+				struct xfp_dp_roots *rt =
+					(void *)&out->recs[base_ctx +
+							   XFP_DP_CTX_RECS *
+								   (k - 1) +
+							   i / 8];
+				int layer = i / (2 * XFP_KIND__MAX);
+
+				/* outbound transport has no context trees */
+				rt->root[i % 8] =
+					layer == XFP_LAYER_OUTBOUND_TRANSPORT ?
+						0 :
+						XFP_DP_HDR_RECS +
+							nmap[croots[k][i]];
+			}
 		in->n_filters = p->n_filters;
 		for (unsigned i = 0; i < p->n_filters; i++)
 			in->n_compiled += c.compiled[i];
 		in->n_nodes = n_out;
-		in->n_decisions = c.n_decs;
+		in->n_decisions = dn.n;
 		in->src_base = base_src;
 		in->src_len = (uint32_t)src_len;
 		in->max_depth = c.max_depth;
 	}
-	for (uint32_t i = 0; i < c.n_nodes; i++) {
-		struct xfp_dp_node nd = c.nodes[i];
+	for (uint32_t k = 0; k < c.n_trees; k++) {
+		const struct tree_res *t = &c.trees[k];
+		const uint32_t *gm = dn.gmap[t->wi];
+		const uint32_t *wl = t->w->lists;
+		uint32_t *ol = (uint32_t *)(void *)&out->recs[base_list];
+		uint32_t gi = t->gnode;
+		/* local -> global: nodes, slots, emitted boxes, list entries */
+		uint32_t dn_ = t->gnode - t->node0, ds = t->gslot - t->slot0;
+		uint32_t db = t->ggbox / 4 - t->gbox0 / 4;
+		uint32_t dl = t->glist - t->list0;
 
-		if (nd.kind == XFP_REC_LEAF)
-			nd.right += base_dec;
-		else if (nd.kind == XFP_REC_BUCKET)
-			nd.left += base_list;
-		else if (nd.kind == XFP_REC_HASH) {
-			nd.left += base_slot;
-			nd.right = XFP_DP_HDR_RECS + nmap[nd.right];
-		} else {
-			nd.left = XFP_DP_HDR_RECS + nmap[nd.left];
-			nd.right = XFP_DP_HDR_RECS + nmap[nd.right];
+		for (uint32_t i = t->node0; i < t->node1; i++, gi++) {
+			struct xfp_dp_node nd = t->w->nodes[i];
+
+			if (nd.kind == XFP_REC_LEAF) {
+				nd.right = base_dec + gm[nd.right];
+			} else if (nd.kind == XFP_REC_BUCKET) {
+				for (uint32_t e = 0; e < nd.dim; e++)
+					ol[nd.left * 8 + dl + e] =
+						wl[nd.left * 8 + e] + db;
+				nd.left += base_list + t->glist / 8 -
+					   t->list0 / 8;
+			} else if (nd.kind == XFP_REC_HASH) {
+				nd.left += base_slot + ds;
+				nd.right = XFP_DP_HDR_RECS + nmap[nd.right + dn_];
+			} else {
+				nd.left = XFP_DP_HDR_RECS + nmap[nd.left + dn_];
+				nd.right = XFP_DP_HDR_RECS + nmap[nd.right + dn_];
+			}
+			/* shared leaves are written once per use, identically */
+			memcpy(&out->recs[XFP_DP_HDR_RECS + nmap[gi]], &nd,
+			       sizeof(nd));
 		}
-		/* shared leaves are written once per use, identically */
-		memcpy(&out->recs[XFP_DP_HDR_RECS + nmap[i]], &nd, sizeof(nd));
-	}
-	if (c.n_decs)
-		memcpy(&out->recs[base_dec], c.decs,
-		       (size_t)c.n_decs * sizeof(*c.decs));
-	if (c.n_gbox)
-		memcpy(&out->recs[base_box], c.gbox,
-		       (size_t)c.n_gbox * sizeof(*c.gbox));
-	if (c.n_lists)
-		memcpy(&out->recs[base_list], c.lists,
-		       (size_t)c.n_lists * sizeof(*c.lists));
-	for (uint32_t i = 0; i < c.n_slots; i++) {
-		struct xfp_dp_slot sl = c.slots[i];
+		for (uint32_t i = t->slot0; i < t->slot1; i++) {
+			struct xfp_dp_slot sl = t->w->slots[i];
 
-		if (sl.used)
-			sl.child = XFP_DP_HDR_RECS + nmap[sl.child];
-		memcpy(&out->recs[base_slot + i], &sl, sizeof(sl));
+			if (sl.used)
+				sl.child = XFP_DP_HDR_RECS + nmap[sl.child + dn_];
+			memcpy(&out->recs[base_slot + ds + i], &sl, sizeof(sl));
+		}
+		if (t->gbox1 > t->gbox0)
+			memcpy(&out->recs[base_box + t->ggbox],
+			       &t->w->gbox[t->gbox0],
+			       (size_t)(t->gbox1 - t->gbox0) *
+				       sizeof(*out->recs));
 	}
+	for (uint32_t g = 0; g < dn.n; g++)
+		memcpy(&out->recs[base_dec + g], dn.src[g], sizeof(*out->recs));
 	memcpy(&out->recs[base_spi], spis, (size_t)n_spi * sizeof(*spis));
 	if (src_len)
 		memcpy(&out->recs[base_src], src, src_len);
@@ -2296,13 +3027,14 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 			   (t1.tv_nsec - t0.tv_nsec) / 1000);
 	memcpy(&out->info, &out->recs[4], sizeof(out->info));
 out:
-	free(spis);
-	free(nmap);
-	free(lmap);
+	cc_free(&c, spis);
+	cc_free(&c, nmap);
+	cc_free(&c, lmap);
+	dnum_free(&c, &dn);
 	cc_reset(&c);
-	free(c.compiled);
-	free(c.fres);
-	free(c.ord);
+	cc_free(&c, c.compiled);
+	cc_free(&c, c.ord);
+	free(c.marena);
 	if (r)
 		dp_table_free(out);
 	return r;

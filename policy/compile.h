@@ -26,6 +26,9 @@
 struct dp_device {
 	uint32_t ifindex;
 	char ifname[XFP_IFNAME_MAX];
+	/* compile the protection contexts (bpf/xfp_abi.h XFP_CTX_*) even
+	 * when the policy has no manual SA: a worker runs on the device */
+	bool contexts;
 };
 
 /* Limits; a policy beyond them is refused with a message (fail closed). */
@@ -51,6 +54,16 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	       struct dp_table *out, char *err, size_t errlen);
 void dp_table_free(struct dp_table *t);
 
+/*
+ * dp_compile() with the number of threads that build the trees (0: as
+ * dp_compile() does, one; see auto_threads() in compile.c).  The table is
+ * the same, byte for byte, whatever the number.
+ */
+int dp_compile_threads(const struct xfp_policy *p, const struct dp_device *dev,
+		       const char *src, size_t src_len, uint64_t generation,
+		       unsigned threads, struct dp_table *out, char *err,
+		       size_t errlen);
+
 /* The datapath's view of a decision: pass, or drop with a reason. */
 void dp_outcome(const struct xfp_decision *d, uint8_t *verdict, uint8_t *reason,
 		uint8_t *flags);
@@ -73,11 +86,18 @@ struct dp_pkt {
 	uint8_t icmp_type, icmp_code;
 	uint16_t local_port, remote_port;
 	struct xfp_addr local, remote;
+	uint8_t ctx; /* protection context it arrived in (0: clear) */
 };
 
 /* Fill an oracle packet from a dp_pkt for dev (same folding rules). */
 void dp_pkt_to_ref(const struct dp_pkt *in, const struct dp_device *dev,
 		   struct xfp_pkt *out);
+/* The protection state of context ctx in the oracle's terms: IPsec flags
+ * and the policy SA (XFP_CTX_SA_BASE + i is p's SA i). */
+void dp_ctx_to_ref(const struct xfp_policy *p, unsigned ctx,
+		   struct xfp_pkt *out);
+/* Protection contexts a table holds (0: none; else incl. context 0). */
+unsigned dp_table_n_ctx(const struct dp_table *t);
 
 /*
  * Walk the table in userspace exactly as the BPF programs do and fill

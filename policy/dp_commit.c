@@ -3,12 +3,12 @@
  * dp_commit.c - the commit protocol of dp_commit.h on raw bpf(2).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/bpf.h>
 
@@ -49,85 +49,16 @@ static int update_one(int fd, uint32_t k, const void *v)
 }
 
 /* Write n records: keys[i] <- vals[i]. */
-static int put_batch(int fd, const uint32_t *keys,
-		     const struct xfp_dp_rec *vals, uint32_t n)
-{
-	union bpf_attr a;
-	int err = 0;
-
-	if (!n)
-		return 0;
-	memset(&a, 0, sizeof(a));
-	a.batch.map_fd = (uint32_t)fd;
-	a.batch.keys = PTR(keys);
-	a.batch.values = PTR(vals);
-	a.batch.count = n;
-	if (!sys_bpf(BPF_MAP_UPDATE_BATCH, &a))
-		return 0;
-	if (errno != EINVAL && errno != 524 /* ENOTSUPP */ &&
-	    errno != EOPNOTSUPP)
-		return -errno;
-	/* No batch support: one element at a time. */
-	for (uint32_t i = 0; i < n && !err; i++)
-		err = update_one(fd, keys[i], &vals[i]);
-	return err;
-}
-
-static bool rec_is_zero(const struct xfp_dp_rec *r)
-{
-	return !(r->w[0] | r->w[1] | r->w[2] | r->w[3]);
-}
-
-/* Records [first, end) of a table into map fd. */
-struct fill {
-	int fd;
-	const struct xfp_dp_rec *recs;
-	uint32_t first, end;
-	int err;
-};
-
-static void *fill_range(void *arg)
-{
-	/* A new array map reads as zeros, so records that are all zero
-	 * (unused hash slots, mostly) are not written; the others go in
-	 * batches gathered in a small buffer that stays in cache. */
-	enum { CHUNK = 2048 };
-	struct fill *f = arg;
-	struct xfp_dp_rec *vals = malloc(CHUNK * sizeof(*vals));
-	uint32_t *keys = malloc(CHUNK * sizeof(*keys)), n = 0;
-	int err = 0;
-
-	if (!keys || !vals)
-		err = -ENOMEM;
-	for (uint32_t i = f->first; i < f->end && !err; i++) {
-		if (rec_is_zero(&f->recs[i]))
-			continue;
-		keys[n] = i;
-		vals[n++] = f->recs[i];
-		if (n == CHUNK) {
-			err = put_batch(f->fd, keys, vals, n);
-			n = 0;
-		}
-	}
-	if (!err)
-		err = put_batch(f->fd, keys, vals, n);
-	free(keys);
-	free(vals);
-	f->err = err;
-	return NULL;
-}
-
 int dp_table_create(const struct dp_table *t)
 {
-	/* Large tables are filled by two threads, each writing its half:
-	 * the kernel's cost per record dominates a commit, and array
-	 * updates of distinct records do not contend. */
-	const uint32_t par_min = 32768;
-	struct fill f[2];
-	pthread_t th;
-	bool threaded = false;
+	/* The table is an mmapable array (XFP_DP_TAB_FLAGS): the records
+	 * are copied in with one memcpy instead of one kernel update each,
+	 * and then the map is frozen (read-only for userspace from then
+	 * on; the programs only read it). */
 	union bpf_attr a;
-	int fd, err;
+	size_t bytes, page = (size_t)sysconf(_SC_PAGESIZE);
+	void *m;
+	int fd, err = 0;
 
 	if (!t->n)
 		return -EINVAL;
@@ -136,28 +67,21 @@ int dp_table_create(const struct dp_table *t)
 	a.key_size = sizeof(uint32_t);
 	a.value_size = sizeof(struct xfp_dp_rec);
 	a.max_entries = t->n;
-	a.map_flags = BPF_F_INNER_MAP;
+	a.map_flags = XFP_DP_TAB_FLAGS;
 	strncpy(a.map_name, XFP_MAP_POLICY_TAB, sizeof(a.map_name) - 1);
 	fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
 	if (fd < 0)
 		return -errno;
-
-	for (int i = 0; i < 2; i++) {
-		f[i].fd = fd;
-		f[i].recs = t->recs;
-		f[i].err = 0;
+	bytes = ((size_t)t->n * sizeof(*t->recs) + page - 1) & ~(page - 1);
+	m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		 fd, 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+	} else {
+		memcpy(m, t->recs, (size_t)t->n * sizeof(*t->recs));
+		if (munmap(m, bytes))
+			err = -errno;
 	}
-	f[0].first = 0;
-	f[0].end = f[1].first = t->n >= par_min ? t->n / 2 : t->n;
-	f[1].end = t->n;
-	if (f[1].first < f[1].end)
-		threaded = !pthread_create(&th, NULL, fill_range, &f[1]);
-	fill_range(&f[0]);
-	if (threaded)
-		pthread_join(th, NULL);
-	else if (f[1].first < f[1].end && !f[0].err)
-		fill_range(&f[1]);
-	err = f[0].err ? f[0].err : f[1].err;
 	if (!err) {
 		memset(&a, 0, sizeof(a));
 		a.map_fd = (uint32_t)fd;

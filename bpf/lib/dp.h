@@ -120,15 +120,6 @@ static __always_inline void xfp_key_build(const struct xfp_parsed *p, __u8 dir,
 			  XFP_KIND_OTHER;
 }
 
-/* What a layer decided. */
-struct xfp_res {
-	__u64 filter_id;
-	__u32 dec; /* decision record, or the bucket node */
-	__u8 verdict;
-	__u8 reason;
-	__u8 bucket; /* 1: merged at run time */
-	__u8 pad;
-};
 
 static __always_inline bool xfp_in128(__u64 khi, __u64 klo,
 				      const struct xfp_dp_box_a *a)
@@ -151,6 +142,7 @@ static __noinline int xfp_bucket(void *tab, __u32 box_base,
 {
 	__u32 cnt = n->dim, list = n->left;
 	__u8 m_have = 0, m_flags = 0, m_reason = 0;
+	__u32 m_nd = 0;
 	__u64 m_fid = 0;
 	int decided = -1;
 	__u32 i;
@@ -210,9 +202,24 @@ static __noinline int xfp_bucket(void *tab, __u32 box_base,
 		m_have = 1;
 		m_reason = d->drop_reason;
 		m_fid = d->filter_id;
+		m_nd = d->nd_timeout;
 	}
 	res->filter_id = m_fid;
 	res->bucket = 1;
+	res->flags = 0;
+	res->nd_timeout = 0;
+	if (m_have && (m_flags & XFP_BOX_F_ACQUIRE))
+		res->flags |= XFP_DEC_F_ACQUIRE;
+	if (m_have && !(m_flags & XFP_BOX_F_BLOCK)) {
+		if (m_flags & XFP_BOX_F_SECURE)
+			res->flags |= XFP_DEC_F_SECURE;
+		if (m_flags & XFP_BOX_F_CLEAR_OK)
+			res->flags |= XFP_DEC_F_CLEAR_OK;
+		if (m_flags & XFP_BOX_F_ND_IN) {
+			res->flags |= XFP_DEC_F_ND_IN;
+			res->nd_timeout = m_nd;
+		}
+	}
 	if (!m_have) {
 		res->verdict = XFP_VERDICT_PASS;
 		res->reason = XFP_DROP_NONE;
@@ -260,6 +267,8 @@ static __noinline int xfp_walk(void *tab, __u32 root, __u32 box_base,
 			res->reason = dec->reason;
 			res->filter_id = dec->filter_id;
 			res->bucket = 0;
+			res->flags = dec->flags;
+			res->nd_timeout = dec->nd_timeout;
 			return XFP_DROP_NONE;
 		}
 		if (n->kind == XFP_REC_BUCKET) {
@@ -299,14 +308,35 @@ static __noinline int xfp_walk(void *tab, __u32 root, __u32 box_base,
 	return XFP_DROP_INTERNAL;
 }
 
-/* Root of a tree from the header records. */
-static __always_inline int xfp_root(void *tab, __u32 layer, __u8 family,
+/* Record holding the roots of protection context `ctx` for root slot
+ * `slot` (0: the context is not in the table).  A subprogram: its caller
+ * continues with one unknown index instead of a branch per case, which
+ * keeps the verifier's state count down. */
+static __noinline __u32 xfp_root_rec(const struct xfp_dp_header *h, __u32 ctx,
+				     __u32 slot)
+{
+	if (!ctx)
+		return 1 + slot / 8;
+	/* a context the committed policy does not have (an SA of an
+	 * older policy): nothing to judge it by, fail closed */
+	if (ctx >= h->n_ctx || ctx >= XFP_CTX_MAX)
+		return 0;
+	return h->spi_base - XFP_DP_CTX_RECS * (h->n_ctx - ctx) + slot / 8;
+}
+
+/* Root of a tree of protection context `ctx` (0: clear text, the
+ * header's roots; others: the context records before the SPIs). */
+static __always_inline int xfp_root(void *tab, const struct xfp_dp_header *h,
+				    __u32 ctx, __u32 layer, __u8 family,
 				    __u32 kind, __u32 *root)
 {
 	__u32 slot = XFP_DP_ROOT(layer, family == 6, kind);
-	__u32 idx = 1 + slot / 8;
-	struct xfp_dp_roots *r = bpf_map_lookup_elem(tab, &idx);
+	__u32 idx = xfp_root_rec(h, ctx, slot);
+	struct xfp_dp_roots *r;
 
+	if (!idx)
+		return XFP_DROP_NO_POLICY;
+	r = bpf_map_lookup_elem(tab, &idx);
 	if (!r)
 		return XFP_DROP_INTERNAL;
 	*root = r->root[slot & 7];
@@ -472,46 +502,209 @@ static __always_inline bool xfp_conn_alive(const struct xfp_parsed *p, __u8 dir,
  * kp; verdict/reason/decision into *a. */
 static __always_inline __u32 xfp_ale(void *tab, struct xfp_dp_header *h,
 				     const struct xfp_parsed *p, __u8 odir,
-				     const struct xfp_key *kp,
+				     __u32 ctx, const struct xfp_key *kp,
 				     struct xfp_res *a)
 {
 	__u32 al = odir == XFP_DIR_IN ? XFP_LAYER_ALE_AUTH_RECV_ACCEPT :
 					XFP_LAYER_ALE_AUTH_CONNECT;
 	__u32 root, r;
 
-	r = xfp_root(tab, al, p->family, kp->kind, &root);
+	r = xfp_root(tab, h, ctx, al, p->family, kp->kind, &root);
 	if (!r)
 		r = xfp_walk(tab, root, h->box_base, kp, a);
 	return r;
 }
 
+/* ac_flags of the scratch */
+#define XFP_AC_OPENER 1
+#define XFP_AC_SYN 2
+#define XFP_AC_STATEFUL 4
+#define XFP_AC_SECURED 8
+
 /*
- * The policy decision for one parsed packet in direction `dir`.  Returns
- * XFP_VERDICT_PASS or XFP_VERDICT_DROP and sets *reason for a drop.
+ * IPsec state of the connection for a transport decision that depends on
+ * it (bpf/lib/dp.h callers set ac_dir, ac_flags; the decision is ss->t):
+ *
+ *  outbound, secure or negotiation discovery: the worker holds an SA for
+ *    the peer -> ac_secure (and its context in ac_sctx): the packet leaves
+ *    over it, also when ND would have allowed clear (upgrade).  No SA and
+ *    ND: clear, unless a packet of the connection already went over an SA
+ *    (flow-downgrade); an acquire event for an opener or a downgrade.
+ *  inbound clear text that ND permits (persist connection security):
+ *    refused once the connection was secured (flow-downgrade), and after
+ *    the allowance of the decision counted from the connection's first
+ *    packet (clear-text).
+ *
+ * Returns 0 or a drop reason (policy/README.md "Negotiation discovery,
+ * exactly").  A subprogram: its caller sees one result, not its branches.
+ */
+static __noinline __u32 xfp_ipsec_state(struct xfp_parsed *p,
+					struct xfp_conn_scratch *cs)
+{
+	struct xfp_conn_val *c;
+	struct xfp_sa_ref *ref;
+	__u8 dir = cs->ac_dir & 1;
+	__u32 r = XFP_DROP_NONE;
+
+	cs->ac_secure = 0;
+	cs->ac_sctx = 0;
+	if (dir == XFP_DIR_OUT) {
+		/* the SA of the deciding filter (a manual SA bound to it, a
+		 * tunnel SA of its qm-policy), else the peer's */
+		ref = bpf_map_lookup_elem(&xfp_filter_sa, &cs->t.filter_id);
+		if (!ref || !ref->sa_id)
+			ref = xfp_xsk_peer(p, 0);
+		if (ref && ref->sa_id) {
+			cs->ac_secure = 1;
+			cs->ac_sctx = ref->ctx;
+			cs->ac_sa = ref->sa_id;
+			return XFP_DROP_NONE;
+		}
+		if (!(cs->t.flags & XFP_DEC_F_CLEAR_OK))
+			return XFP_DROP_NONE; /* the decision's own no-sa */
+	}
+	xfp_conn_key_of(p, dir, &cs->key);
+	c = bpf_map_lookup_elem(&xfp_conns, &cs->key);
+	if (c && (c->flags & XFP_CONN_F_SECURED))
+		r = XFP_DROP_FLOW_DOWNGRADE;
+	else if (c && dir == XFP_DIR_IN && cs->t.nd_timeout &&
+		 bpf_ktime_get_ns() - c->first_ns >
+			 (__u64)cs->t.nd_timeout * 1000000000ull)
+		r = XFP_DROP_CLEAR_TEXT;
+	if (dir == XFP_DIR_OUT && (r || (cs->ac_flags & XFP_AC_OPENER)))
+		xfp_xsk_acquire(p, p->ifindex);
+	return r;
+}
+
+/*
+ * The ALE part of a packet that passed the transport layer, in two
+ * subprograms around the ALE walk (which stays in the caller: the stack
+ * of nested calls is limited to 512 bytes).  Inputs and outputs travel in
+ * the scratch (ac_*); being subprograms keeps the verifier's state count
+ * of the callers down.
+ *
+ * xfp_conn_pre(): the connection entry, if any, refreshed (and marked
+ * secured when this packet goes over an SA); whether ALE must be asked
+ * (ac_eval) and at which layer (ac_odir: who opened the connection, after
+ * a commit).  Returns the verdict when the entry decides without ALE.
+ */
+
+static __noinline __u32 xfp_conn_pre(struct xfp_dp_header *h,
+				     struct xfp_parsed *p,
+				     struct xfp_conn_scratch *cs)
+{
+	struct xfp_conn_val *c;
+	__u8 dir = cs->ac_dir & 1, fl = cs->ac_flags;
+	bool opener = fl & XFP_AC_OPENER, syn = fl & XFP_AC_SYN;
+	bool secured = fl & XFP_AC_SECURED;
+	bool connless = p->l4_proto != IPPROTO_TCP, have = false;
+	__u64 now;
+
+	cs->ac_reason = XFP_DROP_NONE;
+	cs->ac_tflags = 0;
+	cs->ac_odir = dir;
+	cs->ac_have = 0;
+	cs->ac_eval = opener;
+	if (!(fl & XFP_AC_STATEFUL))
+		return XFP_VERDICT_PASS;
+	/* Is the packet part of a connection ALE already authorized (opened
+	 * from either side)?  The entry is copied: no map pointer lives
+	 * across the walk. */
+	xfp_conn_key_of(p, dir, &cs->key);
+	now = bpf_ktime_get_ns();
+	cs->ac_now = now;
+	c = bpf_map_lookup_elem(&xfp_conns, &cs->key);
+	if (c && !(connless && now - c->last_ns > xfp_conn_idle_ns)) {
+		have = true;
+		cs->val = *c;
+		if (now - c->last_ns > XFP_CONN_REFRESH_NS)
+			c->last_ns = now;
+		/* only ever set: a plain store is enough */
+		if (secured && !(c->flags & XFP_CONN_F_SECURED))
+			c->flags |= XFP_CONN_F_SECURED;
+	}
+	if (syn || !have) {
+		/* a SYN always opens; without an entry TCP goes on transport
+		 * alone, others open */
+		cs->ac_eval = syn || (opener && connless);
+		return XFP_VERDICT_PASS;
+	}
+	cs->ac_have = 1;
+	if (cs->val.generation != (__u32)h->generation) {
+		/* policy changed: authorize again where the connection was
+		 * opened */
+		cs->ac_eval = 1;
+		cs->ac_odir = cs->val.dir & 1;
+		cs->ac_tflags |= XFP_TRACE_F_REAUTH;
+		return XFP_VERDICT_PASS;
+	}
+	cs->ac_eval = 0;
+	cs->ac_reason = cs->val.reason;
+	cs->ac_tflags |= XFP_TRACE_F_CONN;
+	return cs->val.verdict;
+}
+
+/* After ALE decided (cs->a): create or renew the connection entry. */
+static __noinline int xfp_conn_post(struct xfp_dp_header *h,
+				    struct xfp_conn_scratch *cs)
+{
+	bool have = cs->ac_have;
+
+	cs->ac_reason = cs->a.reason;
+	cs->ac_tflags |= XFP_TRACE_F_ALE;
+	if (!(cs->ac_flags & XFP_AC_STATEFUL) ||
+	    (!have && cs->a.verdict != XFP_VERDICT_PASS))
+		return 0;
+	if (!have) {
+		cs->val.last_ns = cs->ac_now;
+		cs->val.first_ns = cs->ac_now;
+		cs->val.dir = cs->ac_dir & 1;
+		cs->val.flags = 0;
+	}
+	if (cs->ac_flags & XFP_AC_SECURED)
+		cs->val.flags |= XFP_CONN_F_SECURED;
+	cs->val.generation = (__u32)h->generation;
+	cs->val.verdict = cs->a.verdict;
+	cs->val.reason = cs->a.reason;
+	bpf_map_update_elem(&xfp_conns, &cs->key, &cs->val, BPF_ANY);
+	cs->ac_tflags |= XFP_TRACE_F_CONN;
+	return 0;
+}
+
+/*
+ * The policy decision for one parsed packet in direction `dir`, in
+ * protection context `ctx` (XFP_CTX_CLEAR on the NIC; the SA's context
+ * for a packet the worker decrypted).  Returns XFP_VERDICT_PASS or
+ * XFP_VERDICT_DROP and sets *reason for a drop.
  *
  *  ingress: IPsec (ESP, AH, ESP in UDP 4500) -> SPI check: an SPI the
  *           worker holds (xfp_spi_in) returns XFP_VERDICT_REDIRECT (the
  *           caller hands the packet to the worker's socket); an SPI only
  *           the policy names is no-worker; any other SPI is no-sa.
- *  egress:  a "secure" decision comes back as drop/no-worker; the TC
- *           program turns it into the hand-off (xfp_tc.bpf.c).
+ *  egress:  a "secure" decision comes back as drop/no-worker (an SA for
+ *           the peer exists, or the policy names one) or drop/no-sa; the
+ *           TC program turns it into the hand-off (xfp_tc.bpf.c).  With
+ *           negotiation discovery a packet goes out clear only while no
+ *           SA exists and the connection was never secured.
  *  both:    flow cache hit -> cached verdict.  Otherwise the transport
  *           layer (inbound/outbound-transport); if that passes and the
  *           packet opens a connection, the ALE layer (recv-accept/
- *           connect) decides.  The result is cached for the flow.
+ *           connect) decides, in the context of the SA the connection
+ *           uses.  The result is cached for the flow, except where it
+ *           depends on the connection's IPsec state (ND).
  */
 static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
-					   __u32 *reason)
+					   __u32 ctx, __u32 *reason)
 {
-	__u32 zero = 0, tl, root, tdec = 0, adec = 0, tflags = 0;
-	struct xfp_res t = {}, a = {};
+	__u32 zero = 0, tl, root, tdec = 0, adec = 0, tflags = 0, actx = ctx;
+	struct xfp_res *t, *a;
 	struct xfp_dp_header *h;
 	struct xfp_conn_scratch *ss;
 	struct xfp_flow_slot *slot = NULL;
 	struct xfp_flow_val *cv;
 	struct xfp_key *kp;
 	__u64 tf = 0, af = 0;
-	bool cache, stateful, opener, syn = false;
+	bool cache, stateful, opener, syn = false, secure_out = false;
 	void *tab;
 	__u32 verdict, r;
 
@@ -531,7 +724,7 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 		return XFP_VERDICT_DROP;
 	}
 
-	if (dir == XFP_DIR_IN && !(p->flags & XFP_PKT_F_LATER_FRAG) &&
+	if (dir == XFP_DIR_IN && !ctx && !(p->flags & XFP_PKT_F_LATER_FRAG) &&
 	    (p->l4_proto == IPPROTO_ESP || p->l4_proto == IPPROTO_AH ||
 	     (p->flags & XFP_PKT_F_UDP_ESP))) {
 		struct xfp_spi_key sk = { .spi = p->spi };
@@ -566,12 +759,19 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 			 !xfp_icmp_error(p);
 	}
 	stateful = !(xfp_cfg & XFP_CFG_NO_CACHE);
-	cache = stateful && !(p->flags & XFP_PKT_F_FRAGMENT);
+	/* Decrypted packets are few and carry their SA: no cache. */
+	cache = stateful && !ctx && !(p->flags & XFP_PKT_F_FRAGMENT);
 	ss = bpf_map_lookup_elem(&xfp_conn_scratch, &zero);
 	if (!ss) {
 		*reason = XFP_DROP_INTERNAL;
 		return XFP_VERDICT_DROP;
 	}
+	/* the results live in the scratch: the TC stack is tight */
+	t = &ss->t;
+	a = &ss->a;
+	__builtin_memset(t, 0, sizeof(*t));
+	__builtin_memset(a, 0, sizeof(*a));
+	ss->ac_sa = 0; /* the SA a "secure" verdict leaves over (TC reads it) */
 	if (cache) {
 		__u32 si;
 
@@ -603,92 +803,77 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	xfp_key_build(p, dir, kp);
 	tl = dir == XFP_DIR_IN ? XFP_LAYER_INBOUND_TRANSPORT :
 				 XFP_LAYER_OUTBOUND_TRANSPORT;
-	r = xfp_root(tab, tl, p->family, kp->kind, &root);
+	r = xfp_root(tab, h, ctx, tl, p->family, kp->kind, &root);
 	if (!r)
-		r = xfp_walk(tab, root, h->box_base, kp, &t);
+		r = xfp_walk(tab, root, h->box_base, kp, t);
 	if (r) {
 		*reason = r;
 		return XFP_VERDICT_DROP;
 	}
-	verdict = t.verdict;
-	*reason = t.reason;
-	tf = t.filter_id;
-	tdec = t.dec;
+	verdict = t->verdict;
+	*reason = t->reason;
+	tf = t->filter_id;
+	tdec = t->dec;
 	if (opener)
 		tflags |= XFP_TRACE_F_NEW_CONN;
-	if (verdict == XFP_VERDICT_PASS) {
-		struct xfp_conn_scratch *cs = ss;
-		struct xfp_conn_val *c;
-		__u64 now = 0;
-		bool connless = p->l4_proto != IPPROTO_TCP, eval = opener;
-		bool have = false;
-		__u8 odir = dir;
-
-		if (stateful) {
-			/* Is the packet part of a connection ALE already
-			 * authorized (opened from either side)?  The entry
-			 * is copied: no map pointer lives across the walk. */
-			xfp_conn_key_of(p, dir, &cs->key);
-			now = bpf_ktime_get_ns();
-			c = bpf_map_lookup_elem(&xfp_conns, &cs->key);
-			if (c && !(connless &&
-				   now - c->last_ns > xfp_conn_idle_ns)) {
-				have = true;
-				cs->val = *c;
-				if (now - c->last_ns > XFP_CONN_REFRESH_NS)
-					c->last_ns = now;
-			}
-			if (syn || !have) {
-				/* a SYN always opens; without an entry TCP
-				 * goes on transport alone, others open */
-				eval = syn || (opener && connless);
-				have = false;
-			} else if (cs->val.generation != (__u32)h->generation) {
-				/* policy changed: authorize again where the
-				 * connection was opened */
-				eval = true;
-				odir = cs->val.dir & 1;
-				tflags |= XFP_TRACE_F_REAUTH;
-			} else {
-				eval = false;
-			}
+	/* Not cached: what depends on the connection's IPsec state (ND),
+	 * and what leaves over an SA (the SA is looked up per packet; the
+	 * worker costs far more than the walk). */
+	if (t->flags & (XFP_DEC_F_CLEAR_OK | XFP_DEC_F_ND_IN |
+			XFP_DEC_F_SECURE | XFP_DEC_F_ACQUIRE))
+		cache = false;
+	/* outbound: secure, negotiation discovery, or an IPsec callout
+	 * without a policy SA (no-sa + acquire: an SA from `xfp sa add` or
+	 * a keying module may exist) */
+	if ((dir == XFP_DIR_OUT &&
+	     (t->flags & (XFP_DEC_F_SECURE | XFP_DEC_F_CLEAR_OK |
+			  XFP_DEC_F_ACQUIRE))) ||
+	    (dir == XFP_DIR_IN && !ctx && verdict == XFP_VERDICT_PASS &&
+	     (t->flags & XFP_DEC_F_ND_IN))) {
+		ss->ac_dir = dir;
+		ss->ac_flags = opener ? XFP_AC_OPENER : 0;
+		r = xfp_ipsec_state(p, ss);
+		if (r) {
+			verdict = XFP_VERDICT_DROP;
+			*reason = r;
+		} else if (ss->ac_secure) {
+			/* ALE, below, in the SA's context */
+			secure_out = true;
+			actx = ss->ac_sctx;
+			verdict = XFP_VERDICT_PASS;
 		}
-		if (eval) {
-			r = xfp_ale(tab, h, p, odir, kp, &a);
+	}
+	if (verdict == XFP_VERDICT_PASS) {
+		ss->ac_dir = dir;
+		ss->ac_flags = (opener ? XFP_AC_OPENER : 0) |
+			       (syn ? XFP_AC_SYN : 0) |
+			       (stateful ? XFP_AC_STATEFUL : 0) |
+			       (ctx || secure_out ? XFP_AC_SECURED : 0);
+		verdict = xfp_conn_pre(h, p, ss);
+		if (ss->ac_eval) {
+			r = xfp_ale(tab, h, p, ss->ac_odir & 1, actx, kp, a);
 			if (r) {
 				*reason = r;
 				return XFP_VERDICT_DROP;
 			}
-			verdict = a.verdict;
-			*reason = a.reason;
-			af = a.filter_id;
-			adec = a.dec;
-			tflags |= XFP_TRACE_F_ALE;
-			if (stateful &&
-			    (have || a.verdict == XFP_VERDICT_PASS)) {
-				if (!have) {
-					cs->val.last_ns = now;
-					cs->val.dir = dir;
-					cs->val.flags = 0;
-				}
-				cs->val.generation = (__u32)h->generation;
-				cs->val.verdict = a.verdict;
-				cs->val.reason = a.reason;
-				bpf_map_update_elem(&xfp_conns, &cs->key,
-						    &cs->val, BPF_ANY);
-				tflags |= XFP_TRACE_F_CONN;
-			}
-		} else if (have) {
-			verdict = cs->val.verdict;
-			*reason = cs->val.reason;
-			tflags |= XFP_TRACE_F_CONN;
+			verdict = a->verdict;
+			xfp_conn_post(h, ss);
+		}
+		*reason = ss->ac_reason;
+		tflags |= ss->ac_tflags;
+		af = a->filter_id;
+		adec = a->dec;
+		if (secure_out && verdict == XFP_VERDICT_PASS) {
+			/* authorized: to the worker with the peer's SA */
+			verdict = XFP_VERDICT_DROP;
+			*reason = XFP_DROP_NO_WORKER;
 		}
 	}
 	/* An ALE refusal of a connectionless flow is not cached: the host
 	 * may open the same flow from its side later, and then the answer
 	 * must not meet a cached drop. */
 	if (cache && verdict != XFP_VERDICT_PASS &&
-	    t.verdict == XFP_VERDICT_PASS && p->l4_proto != IPPROTO_TCP)
+	    t->verdict == XFP_VERDICT_PASS && p->l4_proto != IPPROTO_TCP)
 		cache = false;
 	if (cache && slot) {
 		/* the slot is this CPU's: a plain overwrite */
@@ -697,7 +882,7 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 		fvp->verdict = verdict;
 		fvp->reason = *reason;
 		fvp->flags = XFP_FLOW_F_VALID;
-		if ((tflags & XFP_TRACE_F_ALE) || t.verdict != XFP_VERDICT_PASS)
+		if ((tflags & XFP_TRACE_F_ALE) || t->verdict != XFP_VERDICT_PASS)
 			fvp->flags |= XFP_FLOW_F_ALE;
 		if ((tflags & XFP_TRACE_F_CONN) && p->l4_proto != IPPROTO_TCP &&
 		    verdict == XFP_VERDICT_PASS)

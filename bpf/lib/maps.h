@@ -29,7 +29,8 @@ struct {
 /*
  * The running policy: slot 0 holds the compiled table (bpf/xfp_abi.h,
  * "datapath classification").  The loader replaces the slot to commit.
- * BPF_F_INNER_MAP lets every commit bring a table of its own size.
+ * BPF_F_INNER_MAP lets every commit bring a table of its own size;
+ * BPF_F_MMAPABLE lets the loader fill it with one copy (XFP_DP_TAB_FLAGS).
  */
 struct xfp_policy_tab_t {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -38,7 +39,7 @@ struct xfp_policy_tab_t {
 	 * only as an inner-map template as a forward declaration. */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(struct xfp_dp_rec));
-	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(map_flags, XFP_DP_TAB_FLAGS);
 };
 
 struct {
@@ -70,7 +71,25 @@ struct {
 /* Scratch space for the flow-cache key and the ALE connection key and
  * entry (the stack is shared with the tree walk's frames: 512 bytes in
  * all). */
+/* What a layer decided. */
+struct xfp_res {
+	__u64 filter_id;
+	__u32 dec; /* decision record, or the bucket node */
+	__u8 verdict;
+	__u8 reason;
+	__u8 bucket; /* 1: merged at run time */
+	__u8 flags; /* XFP_DEC_F_SECURE, _CLEAR_OK, _ND_IN */
+	__u32 nd_timeout; /* XFP_DEC_F_ND_IN: allowance, seconds */
+	__u32 pad;
+};
+
 struct xfp_conn_scratch {
+	struct xfp_res t, a; /* transport and ALE results */
+	/* xfp_conn_pre/post()'s inputs and outputs (bpf/lib/dp.h) */
+	__u64 ac_now;
+	__u32 ac_reason, ac_tflags;
+	__u32 ac_sctx, ac_sa;
+	__u8 ac_dir, ac_flags, ac_odir, ac_eval, ac_have, ac_secure;
 	struct xfp_conn_key key;
 	struct xfp_conn_val val;
 	struct xfp_flow_key fk;

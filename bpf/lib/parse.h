@@ -81,6 +81,7 @@ struct xfp_parsed {
 	__u32 l3_off; /* offsets from the start of the frame */
 	__u32 l4_off;
 	__u32 l3_end; /* end of the IP datagram (excludes link padding) */
+	__u32 ifindex; /* set by the caller: for acquire events */
 };
 
 /*

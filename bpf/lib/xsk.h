@@ -59,6 +59,13 @@ struct {
 } xfp_peer_out SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XFP_FILTER_SA_MAX);
+	__type(key, __u64);
+	__type(value, struct xfp_sa_ref);
+} xfp_filter_sa SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);

@@ -250,3 +250,23 @@ sa_counter() {
 worker_counter() {
 	nsx "$1" "$XFP" sa show "$2" -j | json_get - "j['worker']['$3']"
 }
+
+# xfp_both: xfp attached and a worker running on host A and host B (TAP
+# lines; a worker that does not start ends the test).
+xfp_both() {
+	check "attach xfp on A" nsx "$A" "$XFP" attach "$DA"
+	check "attach xfp on B" nsx "$B" "$XFP" attach "$DB"
+	worker_start "$A" "$DA" || { fail "worker on A starts" "see log"; done_testing; exit; }
+	worker_start "$B" "$DB" || { fail "worker on B starts" "see log"; done_testing; exit; }
+}
+
+# pair_keys SPI_AB SPI_BA BYTES [TAG]: fresh keys for the SAs A->B and
+# B->A, as key files of the policy language: $TMPD/a[TAG].keys (A's view)
+# and $TMPD/b[TAG].keys (B's), mode 0600; the keys also in $TMPD/k<SPI>.
+pair_keys() {
+	keygen "k$1" "$3"
+	keygen "k$2" "$3"
+	(umask 077
+	 printf 'inbound %s\noutbound %s\n' "$(key_hex "k$2")" "$(key_hex "k$1")" >"$TMPD/a${4:-}.keys"
+	 printf 'inbound %s\noutbound %s\n' "$(key_hex "k$1")" "$(key_hex "k$2")" >"$TMPD/b${4:-}.keys")
+}
