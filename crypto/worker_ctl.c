@@ -432,19 +432,23 @@ int xfp_ctl_parse(const char *buf, size_t len, struct xfp_ctl_req *req)
 				req->op = XFP_CTL_DEL_SA;
 			else if (!strcmp(line, "get"))
 				req->op = XFP_CTL_GET;
+			else if (!strcmp(line, "flush_policy_sas"))
+				req->op = XFP_CTL_FLUSH_POLICY;
 			else
 				err = fail(
 					req,
-					"line 1: unknown operation '%s' (expected add_sa, del_sa or get)",
+					"line 1: unknown operation '%s' (expected add_sa, del_sa, get or flush_policy_sas)",
 					line);
 			if (err)
 				return err;
 			continue;
 		}
-		if (req->op == XFP_CTL_GET) {
+		if (req->op == XFP_CTL_GET || req->op == XFP_CTL_FLUSH_POLICY) {
 			sodium_memzero(line, sizeof(line));
-			return fail(req, "line %d: get takes no arguments",
-				    lineno);
+			return fail(req, "line %d: %s takes no arguments",
+				    lineno,
+				    req->op == XFP_CTL_GET ? "get" :
+							     "flush_policy_sas");
 		}
 		for (k = 0; k < K__MAX; k++)
 			if (!strcmp(line, ctl_key_names[k]))

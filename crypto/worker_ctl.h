@@ -10,6 +10,10 @@
  *   add_sa=1            install an SA; keys below, `key=` in hex
  *   del_sa=1            id=N, or spi=S with dir=in|out
  *   get=1               every SA (keys never), then the worker counters
+ *   flush_policy_sas=1  delete every SA installed for a policy (ctx >= 3):
+ *                       `xfp policy load` sends it before the new SAs, so
+ *                       no SA, context or filter binding of the old policy
+ *                       outlives it
  *
  * SA keys: id spi dir proto mode alg engine key src dst natt natt_sport
  * natt_dport replay_window no_replay esn soft_bytes hard_bytes
@@ -50,6 +54,7 @@ enum xfp_ctl_op {
 	XFP_CTL_ADD_SA,
 	XFP_CTL_DEL_SA,
 	XFP_CTL_GET,
+	XFP_CTL_FLUSH_POLICY, /* delete the SAs a policy installed (ctx >= 3) */
 };
 
 struct xfp_ctl_req {

@@ -94,6 +94,7 @@ struct sa_entry {
 	uint64_t reserved; /* outbound: seq high-water mark */
 	uint64_t filters[XFP_SA_FILTERS_MAX]; /* outbound: filters using it */
 	unsigned n_filters;
+	uint32_t ctx; /* protection context; >= 3: from a policy */
 };
 
 struct worker {
@@ -809,6 +810,7 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 			strerror(err));
 		return err;
 	}
+	e.ctx = ctx;
 	w->sas[w->nsas++] = e;
 	fprintf(out, "sa=%u\n", c->id);
 	logmsg("sa %u added: spi 0x%08x %s %s", c->id, c->spi,
@@ -836,6 +838,30 @@ static int sa_del(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 	xfp_sadb_del(w->o.db, e->id);
 	logmsg("sa %u deleted", e->id);
 	forget_sa(w, e);
+	return 0;
+}
+
+/* flush_policy_sas: every SA a policy installed goes (the next policy's
+ * SAs follow in the same `xfp policy load`). */
+static int sa_flush_policy(struct worker *w, FILE *out)
+{
+	unsigned i = 0, n = 0;
+
+	while (i < w->nsas) {
+		struct sa_entry *e = &w->sas[i];
+
+		if (e->ctx < XFP_CTX_SA_BASE) {
+			i++;
+			continue;
+		}
+		xfp_sadb_del(w->o.db, e->id);
+		forget_sa(w, e); /* the last entry moves to i */
+		n++;
+	}
+	if (n)
+		logmsg("%u SA%s of the previous policy deleted", n,
+		       n == 1 ? "" : "s");
+	fprintf(out, "deleted=%u\n", n);
 	return 0;
 }
 
@@ -947,6 +973,9 @@ static int serve_one(struct worker *w, int cfd)
 		break;
 	case XFP_CTL_DEL_SA:
 		code = sa_del(w, req, out);
+		break;
+	case XFP_CTL_FLUSH_POLICY:
+		code = sa_flush_policy(w, out);
 		break;
 	default:
 		code = do_get(w, out);

@@ -308,12 +308,33 @@ static int install_tunnel(const char *dev, const struct xfp_policy *p,
 
 int ctl_install_policy_sas(const char *dev, const struct xfp_policy *p)
 {
-	char *req = sodium_malloc(REQ_MAX);
+	char *req;
 	unsigned i;
 	int err = 0, n = 0;
 
+	/* a policy without SAs read no key: libsodium may not be set up */
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	req = sodium_malloc(REQ_MAX);
 	if (!req)
 		return -ENOMEM;
+	{
+		/* The previous policy's SAs go first: none of its SAs,
+		 * protection contexts or filter bindings outlives it. */
+		char *reply = NULL;
+		int code = ctl_call(dev, "flush_policy_sas=1\n\n",
+				    strlen("flush_policy_sas=1\n\n"), &reply);
+
+		free(reply);
+		if (code) {
+			fprintf(stderr,
+				"%s: %s: removing the previous policy's SAs: %s\n",
+				prog_name, dev,
+				code < 0 ? strerror(-code) : strerror(code));
+			sodium_free(req);
+			return code < 0 ? code : -code;
+		}
+	}
 	for (i = 0; i < p->n_sas && !err; i++) {
 		const struct xfp_sa *sa = &p->sas[i];
 		const struct xfp_filter *fo = NULL;

@@ -397,7 +397,8 @@ int dp_target_devs(const char *dev, char ***names)
  * The policy's manual SAs go to each device's worker, which holds SAs and
  * keys.  The policy is already committed: traffic it says must be
  * protected is dropped until its SAs are there (fail closed), so a device
- * without a running worker is reported, not an error.
+ * without a running worker is reported, not an error.  The SAs of the
+ * previous policy are removed first (also by a policy without SAs).
  */
 static int install_sas(const struct xfp_policy *p, const char *const *devs,
 		       int n)
@@ -406,6 +407,8 @@ static int install_sas(const struct xfp_policy *p, const char *const *devs,
 
 	for (i = 0; i < n; i++) {
 		if (!ctl_worker_running(devs[i])) {
+			if (!p->n_sas)
+				continue;
 			fprintf(stderr,
 				"%s: %s: no worker running: %u manual SA%s not installed; "
 				"protected traffic is dropped until '%s worker %s' runs "
@@ -420,7 +423,7 @@ static int install_sas(const struct xfp_policy *p, const char *const *devs,
 				"%s: %s: the policy is committed, but installing its manual SAs failed\n",
 				prog_name, devs[i]);
 			rc = 1;
-		} else {
+		} else if (p->n_sas) {
 			printf("%s: %d manual SA%s installed\n", devs[i], r,
 			       r == 1 ? "" : "s");
 		}
@@ -461,7 +464,8 @@ int dp_policy_load(const char *file, const char *dev)
 				  NULL, false) :
 		   1;
 	free(text);
-	if (!r && p->n_sas)
+	/* also without SAs: the previous policy's SAs are removed */
+	if (!r)
 		r = install_sas(p, (const char *const *)devs, n);
 	dp_devs_free(devs, n);
 	xfp_policy_free(p); /* wipes the keys */

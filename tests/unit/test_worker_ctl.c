@@ -146,6 +146,50 @@ static void refused(void **state)
 	}
 }
 
+/* The keys of the datapath's binding: protection context and filters;
+ * the policy flush takes no argument. */
+static void ctx_filters_flush(void **state)
+{
+	struct xfp_ctl_req r;
+
+	(void)state;
+	assert_int_equal(parse("add_sa=1\nspi=4096\ndir=out\nalg=aes256gcm16\n"
+			       "dst=198.18.0.2\nctx=5\nfilter=12,7,9\nkey=" KEY36
+			       "\n\n",
+			       &r),
+			 0);
+	assert_int_equal(r.sa.ctx, 5);
+	assert_int_equal(r.sa.n_filters, 3);
+	assert_int_equal(r.sa.filters[0], 12);
+	assert_int_equal(r.sa.filters[1], 7);
+	assert_int_equal(r.sa.filters[2], 9);
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("add_sa=1\nspi=4096\ndir=out\nalg=aes256gcm16\n"
+			       "filter=1,,2\nkey=" KEY36 "\n\n",
+			       &r),
+			 -EINVAL);
+	assert_non_null(strstr(r.err, "filter="));
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("add_sa=1\nspi=4096\ndir=out\nalg=aes256gcm16\n"
+			       "filter=1,2,3,4,5,6,7,8,9\nkey=" KEY36 "\n\n",
+			       &r),
+			 -EINVAL);
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("add_sa=1\nspi=4096\ndir=out\nalg=aes256gcm16\n"
+			       "ctx=300\nkey=" KEY36 "\n\n",
+			       &r),
+			 -EINVAL);
+	assert_non_null(strstr(r.err, "ctx=300"));
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("flush_policy_sas=1\n\n", &r), 0);
+	assert_int_equal(r.op, XFP_CTL_FLUSH_POLICY);
+	xfp_ctl_req_wipe(&r);
+	assert_int_equal(parse("flush_policy_sas=1\nspi=4096\n\n", &r),
+			 -EINVAL);
+	assert_non_null(strstr(r.err, "takes no arguments"));
+	xfp_ctl_req_wipe(&r);
+}
+
 static void long_line(void **state)
 {
 	char req[1200];
@@ -290,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(add_full),  cmocka_unit_test(add_defaults),
 		cmocka_unit_test(seq_start), cmocka_unit_test(refused),
+		cmocka_unit_test(ctx_filters_flush),
 		cmocka_unit_test(long_line), cmocka_unit_test(framing),
 		cmocka_unit_test(hex),	     cmocka_unit_test(show_hides_key),
 	};
