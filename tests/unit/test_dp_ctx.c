@@ -285,12 +285,166 @@ static void contexts_only_when_needed(void **state)
 	xfp_policy_free(p);
 }
 
+/*
+ * The example policies of the WFP scenarios (docs/scenarios.md), each with
+ * the manual SAs its *_sa.sh test adds: every context of the compiled
+ * table decides as the reference does for a grid of the scenarios'
+ * addresses, protocols and ports, at every layer.
+ */
+struct scn {
+	const char *file, *extra;
+};
+
+#define SA_PAIR(ALG, ID)                                                     \
+	"filter add p-in layer inbound-transport local-addr-type unicast "   \
+	"local-addr 198.18.0.1 remote-addr 198.18.0.2 action "               \
+	"inbound-transport context persist-connection-security\n"            \
+	"filter add p-out layer outbound-transport local-addr-type unicast " \
+	"local-addr 198.18.0.1 remote-addr 198.18.0.2 action "               \
+	"outbound-transport context negotiate-discover\n"                    \
+	"sa add peer filter p-out inbound-filter p-in spi-in 0x1101 spi-out " \
+	"0x1102 alg " ALG " key-file none " ID "\n"
+
+static const struct scn scns[] = {
+	{ "transport.pol", SA_PAIR("aes128gcm16", "") },
+	{ "nd-transport.pol", SA_PAIR("aes128gcm16", "") },
+	{ "nd-boundary.pol", SA_PAIR("aes128gcm16", "") },
+	{ "guaranteed-encryption.pol", SA_PAIR("sha256", "") },
+	{ "remote-identity.pol",
+	  SA_PAIR("aes128gcm16",
+		  "remote-id { machine:host-b.corp, user:alice@corp }") },
+	{ "isolation.pol", SA_PAIR("sha1", "") },
+	{ "manual-sa.pol", "" },
+	{ "ike-icmp-exemptions.pol", "" },
+	{ "tunnel.pol",
+	  "sa add sb tunnel-policy site-b spi-in 0x3001 spi-out 0x3002 alg "
+	  "aes128gcm16 key-file none\n"
+	  "sa add sc tunnel-policy site-c spi-in 0x3003 spi-out 0x3004 alg "
+	  "aes256gcm16 key-file none\n" },
+};
+
+static unsigned scenario(const struct scn *sc)
+{
+	static const char *const v4[] = { "198.18.0.1", "198.18.0.2",
+					  "198.18.0.3", "198.18.1.2",
+					  "198.19.1.2", "198.19.3.1",
+					  "198.19.0.1" };
+	static const char *const v6[] = { "2001:db8::1", "2001:db8::2",
+					  "2001:db8::3", "2001:db8:a::1",
+					  "2001:db8:c::1" };
+	static const uint8_t protos[] = { 6, 17, 1, 58, 50, 4 };
+	static const uint16_t ports[] = { 5555, 5001, 6000, 500, 4500, 80 };
+	struct dp_device d2 = dev;
+	struct xfp_policy *p;
+	struct dp_table t;
+	char path[256], err[256], *text;
+	unsigned bad = 0, nctx;
+	size_t n = 0, cap = 1 << 16;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "policy/examples/%s", sc->file);
+	fp = fopen(path, "r");
+	text = malloc(cap);
+	assert_non_null(fp);
+	assert_non_null(text);
+	n = fread(text, 1, cap - 4096, fp);
+	fclose(fp);
+	n += (size_t)snprintf(text + n, cap - n, "%s", sc->extra);
+	p = gen_load(text, n);
+	if (!p) {
+		print_message("%s: policy refused\n", sc->file);
+		free(text);
+		return 1;
+	}
+	d2.contexts = true;
+	if (dp_compile(p, &d2, text, n, 3, &t, err, sizeof(err))) {
+		print_message("%s: compile failed: %s\n", sc->file, err);
+		xfp_policy_free(p);
+		free(text);
+		return 1;
+	}
+	nctx = dp_table_n_ctx(&t);
+	/* every (family, local, remote, protocol, port, context, layer) */
+	for (unsigned k = 0; k < 2 * 7 * 7 * 6 * 6 * nctx * XFP_DP_LAYERS; k++) {
+		unsigned x = k, layer = x % XFP_DP_LAYERS, c, po, pi, r, l;
+		int fam;
+		const char *const *as;
+		struct dp_pkt dp = { 0 };
+		struct xfp_dp_decision got;
+		struct xfp_decision want;
+		struct xfp_pkt rp;
+		uint8_t v, why;
+
+		x /= XFP_DP_LAYERS;
+		c = x % nctx;
+		x /= nctx;
+		po = x % 6;
+		x /= 6;
+		pi = x % 6;
+		x /= 6;
+		r = x % 7;
+		x /= 7;
+		l = x % 7;
+		fam = x / 7 ? 6 : 4;
+		as = fam == 4 ? v4 : v6;
+		if (l == r || (fam == 6 && (l >= 5 || r >= 5)) ||
+		    (c && layer == XFP_LAYER_OUTBOUND_TRANSPORT))
+			continue;
+		dp.family = (uint8_t)fam;
+		dp.proto = fam == 6 && protos[pi] == 1 ? 58 : protos[pi];
+		xfp_addr_parse(as[l], &dp.local);
+		xfp_addr_parse(as[r], &dp.remote);
+		dp.local_port = ports[po];
+		dp.remote_port = (uint16_t)(40000 + po);
+		dp.icmp_type = (uint8_t)(po * 3);
+		dp.ctx = (uint8_t)c;
+		dp_pkt_to_ref(&dp, &dev, &rp);
+		dp_ctx_to_ref(p, c, &rp);
+		assert_int_equal(xfp_ref_classify(p, (enum xfp_layer)layer,
+						  &rp, &want),
+				 0);
+		dp_outcome(&want, &v, &why, NULL);
+		if (dp_table_lookup(&t, (enum xfp_layer)layer, &dp, &got,
+				    NULL) ||
+		    got.verdict != v || got.reason != why ||
+		    got.filter_id != want.filter_id) {
+			if (++bad <= 3)
+				print_message(
+					"%s: %s -> %s proto %u port %u ctx %u "
+					"layer %s: table %u/%u filter %llu, "
+					"ref %u/%u filter %llu\n",
+					sc->file, as[l], as[r], dp.proto,
+					dp.local_port, c,
+					xfp_layer_name((enum xfp_layer)layer),
+					got.verdict, got.reason,
+					(unsigned long long)got.filter_id, v,
+					why,
+					(unsigned long long)want.filter_id);
+		}
+	}
+	dp_table_free(&t);
+	xfp_policy_free(p);
+	free(text);
+	return bad;
+}
+
+static void scenario_policies_agree(void **state)
+{
+	unsigned bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(scns) / sizeof(scns[0]); i++)
+		bad += scenario(&scns[i]);
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(contexts_match_reference),
 		cmocka_unit_test(larger_policies_contexts),
 		cmocka_unit_test(contexts_only_when_needed),
+		cmocka_unit_test(scenario_policies_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
