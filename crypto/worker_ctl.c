@@ -549,6 +549,8 @@ void xfp_ctl_write_sa(FILE *f, const struct xfp_sa *sa)
 		fprintf(f, "sel_dst=%s/%u\n",
 			xfp_ctl_addr_str(&a, b1, sizeof(b1)), sa->sel.dst_plen);
 	}
+	/* the protection context the datapath judges its packets in */
+	fprintf(f, "ctx=%u\n", sa->ctx);
 	fprintf(f, "natt=%u\n", sa->natt);
 	if (sa->natt)
 		fprintf(f, "natt_sport=%u\nnatt_dport=%u\n", sa->natt_sport,
