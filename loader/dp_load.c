@@ -480,8 +480,10 @@ static void load_usage(FILE *f)
 		"Compile FILE and commit it atomically to DEV, or to every device\n"
 		"xfp is attached to.  Traffic sees the whole old or the whole new\n"
 		"policy, never a mix.  A file that does not parse, validate or\n"
-		"compile changes nothing.\n",
-		prog_name);
+		"compile changes nothing.  Where a worker runs ('%s worker DEV'),\n"
+		"the previous policy's manual SAs are removed and FILE's are\n"
+		"installed after the commit (keys from its key files).\n",
+		prog_name, prog_name);
 }
 
 int cmd_policy_load(int argc, char **argv)
