@@ -128,6 +128,7 @@ cap_start gcm || fail "gcm: tcpdump starts" ""
 accepted "gcm: TCP B->A 5555 (enc-accept, SA encrypts)" "$B" 198.18.0.1 5555
 accepted "gcm: TCP B->A 5001 (nd-accept over an SA)" "$B" 198.18.0.1 5001
 accepted "gcm: TCP A:5555->B 5001 (enc-connect, SA encrypts)" "$A" 198.18.0.2 5001 5555
+sleep 1.2 # tcpdump gets packets in blocks up to 1 s late
 cap_stop
 wire_only esp gcm
 read -r total dec <<<"$(esp_decrypt_check "$CAP" aes128gcm16 4 $((0x6101)) $((0x6102)))"
