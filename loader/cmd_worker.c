@@ -1127,7 +1127,8 @@ static void reset_maps(struct worker *w)
 static void worker_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s worker DEV [--queues N] [--engine sodium|openssl] [-v]\n"
+		"Usage: %s worker DEV [--queues N] [--engine sodium|openssl]\n"
+		"                     [--umem shared|separate] [-v]\n"
 		"       %s worker DEV --remove\n"
 		"\n"
 		"Run the AF_XDP crypto worker of DEV in the foreground: one socket\n"
@@ -1136,7 +1137,10 @@ static void worker_usage(FILE *f)
 		"datapath then drops protected traffic (no-worker) until a worker\n"
 		"runs again.  --remove takes away the worker's programs, maps and\n"
 		"veth pair from DEV.  Control socket: $XFP_RUNDIR/DEV.sock\n"
-		"(default /run/xfp).\n",
+		"(default /run/xfp).  --umem: with the NIC socket in copy mode\n"
+		"both sockets of a queue share one UMEM and packets are processed\n"
+		"in place (shared, the default); separate gives each its own and\n"
+		"copies every packet between them, as with a zero-copy NIC.\n",
 		prog_name, prog_name, prog_name);
 }
 
@@ -1145,6 +1149,7 @@ int cmd_worker(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "queues", required_argument, NULL, 'q' },
 		{ "engine", required_argument, NULL, 'e' },
+		{ "umem", required_argument, NULL, 'u' },
 		{ "remove", no_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1154,13 +1159,13 @@ int cmd_worker(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)], path[512];
 	unsigned long nq = 0;
-	bool remove = false;
+	bool remove = false, separate = false;
 	int c, lfd, err, rc = 1;
 	enum xfp_engine_id eng = XFP_ENGINE_DEFAULT;
 	double last = 0;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "q:e:rvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:e:u:rvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			nq = strtoul(optarg, &end, 10);
@@ -1180,6 +1185,15 @@ int cmd_worker(int argc, char **argv)
 					prog_name, optarg);
 				return 2;
 			}
+			break;
+		case 'u':
+			if (strcmp(optarg, "shared") && strcmp(optarg, "separate")) {
+				fprintf(stderr,
+					"%s: --umem '%s' is wrong: expected shared or separate\n",
+					prog_name, optarg);
+				return 2;
+			}
+			separate = !strcmp(optarg, "separate");
 			break;
 		case 'r':
 			remove = true;
@@ -1257,6 +1271,7 @@ int cmd_worker(int argc, char **argv)
 		goto out;
 	}
 	w->o.queues = nq ? (unsigned)nq : dev_rx_queues(w->dev);
+	w->o.separate_umem = separate;
 
 	lfd = ctl_listen(w->dev, sock, sizeof(sock));
 	if (lfd < 0)

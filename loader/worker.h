@@ -11,9 +11,9 @@
  *   worker-side socket (queue q)  rx: plaintext with the "secure" verdict
  *                                 tx: decapsulated packets to the stack
  *
- * Each socket has its own UMEM (a socket on a NIC that can do zero-copy
- * and one on a veth that cannot would otherwise have to share a mode);
- * packets are copied once between them, next to the crypto cost.
+ * In copy mode both sockets share one UMEM and packets are processed in
+ * place; a zero-copy NIC socket keeps a UMEM of its own (a shared UMEM
+ * imposes one mode) and packets are copied once between the two.
  */
 #ifndef XFP_LOADER_WORKER_H
 #define XFP_LOADER_WORKER_H
@@ -70,6 +70,7 @@ struct xw_opts {
 	unsigned mtu; /* of the NIC: largest IP packet on the wire */
 	unsigned queues; /* threads, one per queue 0..queues-1 */
 	struct xfp_sadb *db;
+	bool separate_umem; /* never share the NIC socket's UMEM */
 	bool verbose;
 };
 

@@ -4,12 +4,19 @@
  * NIC rx queue, batched peek/reserve/submit/release loops in the style of
  * xdp-tools' xdpsock, need_wakeup honoured on every ring.
  *
- * Frame ownership: each UMEM has a stack of free frame addresses owned by
- * its thread.  Frames go free -> fill ring -> rx ring -> (processed, data
- * copied to a tx frame of the other UMEM) -> free; and free -> tx ring ->
- * completion ring -> free.  Nothing is shared between threads except the
- * SA database (lock-free lookups, QSBR between batches) and the counters
- * (single writer, relaxed atomics).
+ * Frame ownership: the frames of a queue's UMEM are a stack of free
+ * addresses owned by its thread.  Frames go free -> fill ring -> rx ring ->
+ * (processed) -> tx ring of the other socket -> completion ring -> free.
+ * When the NIC socket runs in copy mode (veth, or a driver without AF_XDP
+ * zero-copy) both sockets of a queue share one UMEM (XDP_SHARED_UMEM, each
+ * with its own fill and completion ring) and a packet is decrypted or
+ * encrypted where the kernel wrote it and transmitted from that frame: no
+ * copy in userspace.  A zero-copy NIC socket cannot share its UMEM with the
+ * copy-mode veth socket (a shared UMEM imposes the first socket's mode), so
+ * then each socket has its own UMEM and the packet is copied once between
+ * them.  Nothing is shared between threads except the SA database
+ * (lock-free lookups, QSBR between batches) and the counters (single
+ * writer, relaxed atomics).
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,6 +41,9 @@
 #define XW_RING 1024
 #define XW_BATCH 128 /* rx descriptors per pass, and tx frames per kick */
 #define XW_TX_HEADROOM 256 /* room for ESP/UDP/tunnel headers on encap */
+/* Headroom encapsulation in place needs at least: Ethernet, an outer
+ * IPv6 header, UDP (NAT-T), ESP and an IV, rounded up. */
+#define XW_ENCAP_ROOM 128
 #define XW_HUGE (2u << 20) /* transparent huge page */
 /* setsockopt(SOL_XDP) since Linux 6.17: frames a copy-mode sendto() may
  * transmit (default 32).  Older kernels refuse it and keep 32. */
@@ -47,18 +57,26 @@ const char *const xw_counter_names[XW__MAX] = {
 #undef XW__C
 };
 
-struct xw_umem {
+/* A UMEM: its frames and the stack of the free ones. */
+struct xw_pool {
 	struct xsk_umem *umem;
-	uint8_t *area; /* XW_FRAMES frames, 2 MiB aligned inside map */
+	uint8_t *area; /* nframes frames, 2 MiB aligned inside map */
 	void *map;
 	size_t map_len;
+	unsigned nframes;
+	unsigned nfree;
+	uint64_t free[2 * XW_FRAMES];
+};
+
+/* An AF_XDP socket with its rings; its frames come from `pool`. */
+struct xw_umem {
+	struct xw_pool *pool;
+	uint8_t *area; /* pool->area */
 	struct xsk_ring_prod fq;
 	struct xsk_ring_cons cq;
 	struct xsk_socket *xsk;
 	struct xsk_ring_cons rx;
 	struct xsk_ring_prod tx;
-	uint64_t free[XW_FRAMES];
-	unsigned nfree;
 	unsigned tx_pending; /* submitted, not yet kicked */
 	bool zc;
 };
@@ -68,8 +86,10 @@ struct xw_queue {
 	unsigned qid;
 	pthread_t th;
 	bool started;
+	bool shared; /* one UMEM for both sockets: in place, no copy */
 	int slot; /* sadb reader slot */
 	struct xw_umem nic, ws;
+	struct xw_pool pool_nic, pool_ws; /* pool_ws unused when shared */
 	struct xw_stats st;
 };
 
@@ -94,8 +114,15 @@ static inline void bump_err(uint64_t *arr, int err)
 	__atomic_store_n(&arr[e], arr[e] + 1, __ATOMIC_RELAXED);
 }
 
-static int umem_setup(struct xw_umem *u, const char *ifname, unsigned qid,
-		      bool try_zc, const char *what)
+/*
+ * Every frame is a 4 KiB page of its own: with small pages each packet
+ * costs a TLB miss on the rx frame and another on the tx frame.  Ask for
+ * transparent huge pages (2 MiB aligned, before the kernel pins the area);
+ * without them the area still works.
+ */
+static int pool_setup(struct xw_pool *p, unsigned nframes, unsigned qid,
+		      const char *what, struct xsk_ring_prod *fq,
+		      struct xsk_ring_cons *cq)
 {
 	struct xsk_umem_config ucfg = {
 		.fill_size = XW_RING * 2,
@@ -104,54 +131,73 @@ static int umem_setup(struct xw_umem *u, const char *ifname, unsigned qid,
 		.frame_headroom = 0,
 		.flags = 0,
 	};
+	size_t size = (size_t)nframes * XW_FRAME_SIZE;
+	unsigned i;
+	int err;
+
+	p->map_len = size + XW_HUGE;
+	p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		return -errno;
+	}
+	p->area = (uint8_t *)(((uintptr_t)p->map + XW_HUGE - 1) &
+			      ~(uintptr_t)(XW_HUGE - 1));
+	(void)madvise(p->area, size, MADV_HUGEPAGE);
+	err = xsk_umem__create(&p->umem, p->area, size, fq, cq, &ucfg);
+	if (err) {
+		fprintf(stderr, "xfp worker: %s queue %u: UMEM: %s\n", what,
+			qid, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < nframes; i++)
+		p->free[i] = (uint64_t)i * XW_FRAME_SIZE;
+	p->nframes = p->nfree = nframes;
+	return 0;
+}
+
+/* Socket of @u on ifname/qid over @p; @shared: @p's UMEM already has a
+ * socket (then the mode is that socket's, and @u gets its own fill and
+ * completion rings). */
+static int sock_setup(struct xw_umem *u, struct xw_pool *p, bool shared,
+		      const char *ifname, unsigned qid, bool try_zc)
+{
 	struct xsk_socket_config scfg = {
 		.rx_size = XW_RING,
 		.tx_size = XW_RING,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.xdp_flags = 0,
 	};
-	size_t size = (size_t)XW_FRAMES * XW_FRAME_SIZE;
-	unsigned i;
-	int err;
+	int err = -EOPNOTSUPP;
 
-	/*
-	 * Every frame is a 4 KiB page of its own: with small pages each
-	 * packet costs a TLB miss on the rx frame and another on the tx
-	 * frame.  Ask for transparent huge pages (2 MiB aligned, before the
-	 * kernel pins the area); without them the area still works.
-	 */
-	u->map_len = size + XW_HUGE;
-	u->map = mmap(NULL, u->map_len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (u->map == MAP_FAILED) {
-		u->map = NULL;
-		return -errno;
-	}
-	u->area = (uint8_t *)(((uintptr_t)u->map + XW_HUGE - 1) &
-			      ~(uintptr_t)(XW_HUGE - 1));
-	(void)madvise(u->area, size, MADV_HUGEPAGE);
-	err = xsk_umem__create(&u->umem, u->area, size, &u->fq, &u->cq, &ucfg);
-	if (err) {
-		fprintf(stderr, "xfp worker: %s queue %u: UMEM: %s\n", what,
-			qid, strerror(-err));
-		return err;
-	}
-	err = -EOPNOTSUPP;
-	if (try_zc) {
-		scfg.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP;
-		err = xsk_socket__create(&u->xsk, ifname, qid, u->umem, &u->rx,
-					 &u->tx, &scfg);
-		u->zc = !err;
-	}
-	if (err) {
-		scfg.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
-		err = xsk_socket__create(&u->xsk, ifname, qid, u->umem, &u->rx,
-					 &u->tx, &scfg);
+	u->pool = p;
+	u->area = p->area;
+	if (shared) {
+		/* Bind flags are the first socket's (the kernel refuses
+		 * any on a shared bind). */
+		scfg.bind_flags = 0;
+		err = xsk_socket__create_shared(&u->xsk, ifname, qid, p->umem,
+						&u->rx, &u->tx, &u->fq, &u->cq,
+						&scfg);
+	} else {
+		if (try_zc) {
+			scfg.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP;
+			err = xsk_socket__create(&u->xsk, ifname, qid, p->umem,
+						 &u->rx, &u->tx, &scfg);
+			u->zc = !err;
+		}
+		if (err) {
+			scfg.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
+			err = xsk_socket__create(&u->xsk, ifname, qid, p->umem,
+						 &u->rx, &u->tx, &scfg);
+		}
 	}
 	if (err) {
 		fprintf(stderr,
-			"xfp worker: AF_XDP socket on %s queue %u: %s\n",
-			ifname, qid, strerror(-err));
+			"xfp worker: AF_XDP socket on %s queue %u%s: %s\n",
+			ifname, qid, shared ? " (shared UMEM)" : "",
+			strerror(-err));
 		return err;
 	}
 	if (!u->zc) {
@@ -162,38 +208,97 @@ static int umem_setup(struct xw_umem *u, const char *ifname, unsigned qid,
 				 XDP_MAX_TX_SKB_BUDGET, &budget,
 				 sizeof(budget));
 	}
-	for (i = 0; i < XW_FRAMES; i++)
-		u->free[i] = (uint64_t)i * XW_FRAME_SIZE;
-	u->nfree = XW_FRAMES;
 	return 0;
 }
 
-static void umem_teardown(struct xw_umem *u)
+/*
+ * The two sockets of queue q.  The NIC socket first (zero-copy tried
+ * first); if it is in copy mode the worker-side socket shares its UMEM,
+ * otherwise it gets one of its own.
+ */
+static int queue_setup(struct xw_queue *q, const struct xw_opts *o)
 {
-	if (u->xsk)
-		xsk_socket__delete(u->xsk);
-	if (u->umem)
-		xsk_umem__delete(u->umem);
-	if (u->map)
-		munmap(u->map, u->map_len);
-	memset(u, 0, sizeof(*u));
+	int err;
+
+	err = pool_setup(&q->pool_nic, 2 * XW_FRAMES, q->qid, "NIC",
+			 &q->nic.fq, &q->nic.cq);
+	if (!err)
+		err = sock_setup(&q->nic, &q->pool_nic, false, o->nic, q->qid,
+				 true);
+	if (err)
+		return err;
+	if (!q->nic.zc && !o->separate_umem) {
+		err = sock_setup(&q->ws, &q->pool_nic, true, o->wside, q->qid,
+				 false);
+		if (!err) {
+			q->shared = true;
+			return 0;
+		}
+		/* An old kernel without shared UMEM across devices: give
+		 * the veth socket a UMEM of its own (and copy). */
+		fprintf(stderr,
+			"xfp worker: queue %u: no shared UMEM (%s); copying "
+			"between two UMEMs\n",
+			q->qid, strerror(-err));
+		memset(&q->ws, 0, sizeof(q->ws));
+	}
+	/* Half of the NIC pool's frames were meant for the veth socket. */
+	q->pool_nic.nframes = q->pool_nic.nfree = XW_FRAMES;
+	err = pool_setup(&q->pool_ws, XW_FRAMES, q->qid, "veth", &q->ws.fq,
+			 &q->ws.cq);
+	if (!err)
+		err = sock_setup(&q->ws, &q->pool_ws, false, o->wside, q->qid,
+				 false);
+	return err;
 }
 
-/* Give the kernel free frames for receiving, keeping some for tx. */
+static void pool_teardown(struct xw_pool *p)
+{
+	if (p->umem)
+		xsk_umem__delete(p->umem);
+	if (p->map)
+		munmap(p->map, p->map_len);
+	p->umem = NULL;
+	p->map = NULL;
+	p->nfree = p->nframes = 0;
+}
+
+static void queue_teardown(struct xw_queue *q)
+{
+	/* Sockets before their UMEMs (a UMEM in use cannot be freed). */
+	if (q->ws.xsk)
+		xsk_socket__delete(q->ws.xsk);
+	if (q->nic.xsk)
+		xsk_socket__delete(q->nic.xsk);
+	memset(&q->ws, 0, sizeof(q->ws));
+	memset(&q->nic, 0, sizeof(q->nic));
+	pool_teardown(&q->pool_ws);
+	pool_teardown(&q->pool_nic);
+}
+
+/* Give the kernel free frames for receiving, keeping a quarter of the
+ * pool for transmit. */
 static void refill(struct xw_umem *u)
 {
+	struct xw_pool *p = u->pool;
 	unsigned want = xsk_prod_nb_free(&u->fq, XW_BATCH * 2), idx, i;
+	unsigned keep = p->nframes / 4;
 
-	if (u->nfree <= XW_FRAMES / 4)
-		return; /* the rest is reserved for transmit */
-	if (want > u->nfree - XW_FRAMES / 4)
-		want = u->nfree - XW_FRAMES / 4;
+	if (p->nfree <= keep)
+		return;
+	if (want > p->nfree - keep)
+		want = p->nfree - keep;
 	if (!want || xsk_ring_prod__reserve(&u->fq, want, &idx) != want)
 		return;
 	for (i = 0; i < want; i++)
 		*xsk_ring_prod__fill_addr(&u->fq, idx + i) =
-			u->free[--u->nfree];
+			p->free[--p->nfree];
 	xsk_ring_prod__submit(&u->fq, want);
+}
+
+static inline void frame_free(struct xw_pool *p, uint64_t addr)
+{
+	p->free[p->nfree++] = addr & ~(uint64_t)(XW_FRAME_SIZE - 1);
 }
 
 static void complete(struct xw_umem *u)
@@ -202,9 +307,7 @@ static void complete(struct xw_umem *u)
 
 	n = xsk_ring_cons__peek(&u->cq, XW_RING, &idx);
 	for (i = 0; i < n; i++)
-		u->free[u->nfree++] =
-			*xsk_ring_cons__comp_addr(&u->cq, idx + i) &
-			~(uint64_t)(XW_FRAME_SIZE - 1);
+		frame_free(u->pool, *xsk_ring_cons__comp_addr(&u->cq, idx + i));
 	if (n)
 		xsk_ring_cons__release(&u->cq, n);
 }
@@ -235,16 +338,20 @@ static void kick_tx(struct xw_umem *u)
 /* A free frame for transmit on @u, or UINT64_MAX. */
 static uint64_t tx_frame(struct xw_queue *q, struct xw_umem *u)
 {
-	if (!u->nfree) {
+	struct xw_pool *p = u->pool;
+
+	if (!p->nfree) {
 		complete(u);
-		if (!u->nfree) {
+		if (!p->nfree) {
 			bump(&q->st, XW_NO_FREE_FRAME, 1);
 			return UINT64_MAX;
 		}
 	}
-	return u->free[--u->nfree];
+	return p->free[--p->nfree];
 }
 
+/* Queue frame @addr (any offset in its chunk) for transmit on @u.  The
+ * frame is the ring's from here on: on failure it is freed. */
 static bool tx_put(struct xw_queue *q, struct xw_umem *u, uint64_t addr,
 		   uint32_t len)
 {
@@ -256,8 +363,7 @@ static bool tx_put(struct xw_queue *q, struct xw_umem *u, uint64_t addr,
 		complete(u);
 		if (xsk_ring_prod__reserve(&u->tx, 1, &idx) != 1) {
 			bump(&q->st, XW_TX_RING_FULL, 1);
-			u->free[u->nfree++] = addr &
-					      ~(uint64_t)(XW_FRAME_SIZE - 1);
+			frame_free(u->pool, addr);
 			return false;
 		}
 	}
@@ -291,18 +397,24 @@ static unsigned l2_len(const uint8_t *f, uint32_t len, uint16_t *type)
 	return off + 2;
 }
 
-/* Inbound: an IPsec frame from the NIC, decapsulated and handed to the
- * stack through the worker side of the veth pair. */
-static void do_inbound(struct xw_queue *q, const struct xdp_desc *d)
+/*
+ * Inbound: an IPsec frame from the NIC, decapsulated in place and handed
+ * to the stack through the worker side of the veth pair: from the same
+ * frame with a shared UMEM, else copied into a frame of the veth socket's.
+ * Returns true when the rx frame was passed on (it is no longer ours).
+ */
+static bool do_inbound(struct xw_queue *q, const struct xdp_desc *d)
 {
 	const struct xw_opts *o = &q->w->o;
 	uint8_t *frame = xsk_umem__get_data(q->nic.area, d->addr);
 	uint64_t chunk = d->addr & ~(uint64_t)(XW_FRAME_SIZE - 1);
+	const size_t hlen = 14 + sizeof(struct xfp_handoff);
 	struct xfp_pkt_buf pkt;
 	struct xfp_handoff *ho;
 	struct xfp_sa *sa;
 	uint16_t type;
 	unsigned l2 = l2_len(frame, d->len, &type);
+	bool inplace;
 	uint64_t out;
 	uint8_t *t;
 	int r;
@@ -310,7 +422,7 @@ static void do_inbound(struct xw_queue *q, const struct xdp_desc *d)
 	bump(&q->st, XW_RX_NIC, 1);
 	if (!l2) {
 		bump(&q->st, XW_IN_BAD_FRAME, 1);
-		return;
+		return false;
 	}
 	pkt.data = frame + l2;
 	pkt.len = d->len - l2;
@@ -320,14 +432,23 @@ static void do_inbound(struct xw_queue *q, const struct xdp_desc *d)
 	if (r || !sa) {
 		bump(&q->st, XW_IN_DROP, 1);
 		bump_err(q->st.in_err, r ? r : -XFP_E_INTERNAL);
-		return;
+		return false;
 	}
 	bump(&q->st, XW_DECRYPTED, 1);
 	bump(&q->st, XW_DECRYPTED_BYTES, pkt.len);
-	out = tx_frame(q, &q->ws);
-	if (out == UINT64_MAX)
-		return;
-	t = xsk_umem__get_data(q->ws.area, out);
+	inplace = q->shared && pkt.headroom >= hlen;
+	if (inplace) {
+		/* The hand-off header goes where the ESP header was. */
+		t = pkt.data - hlen;
+		out = chunk + (uint64_t)(t - (uint8_t *)xsk_umem__get_data(
+						     q->nic.area, chunk));
+	} else {
+		out = tx_frame(q, &q->ws);
+		if (out == UINT64_MAX)
+			return false;
+		t = xsk_umem__get_data(q->ws.area, out);
+		memcpy(t + hlen, pkt.data, pkt.len);
+	}
 	memcpy(t, o->stack_mac, 6);
 	memcpy(t + 6, o->wside_mac, 6);
 	t[12] = XFP_ETH_P_HANDOFF >> 8;
@@ -344,21 +465,29 @@ static void do_inbound(struct xw_queue *q, const struct xdp_desc *d)
 	ho->spi = sa->spi;
 	ho->ifindex = (uint32_t)o->nic_ifindex;
 	ho->ctx = sa->ctx; /* its flags, policy SA and identities */
-	memcpy(t + 14 + sizeof(*ho), pkt.data, pkt.len);
-	if (tx_put(q, &q->ws, out, (uint32_t)(14 + sizeof(*ho) + pkt.len)))
+	if (tx_put(q, &q->ws, out, (uint32_t)(hlen + pkt.len)))
 		bump(&q->st, XW_TX_STACK, 1);
+	/* In place the rx frame went to the tx ring (or was freed). */
+	return inplace;
 }
 
-/* Outbound: a frame with the "secure" verdict, encapsulated with the SA
- * named in its Ethernet source and sent on the NIC. */
-static void do_outbound(struct xw_queue *q, const struct xdp_desc *d)
+/*
+ * Outbound: a frame with the "secure" verdict, encapsulated with the SA
+ * named in its Ethernet source and sent on the NIC: in place with a
+ * shared UMEM, else copied into a frame of the NIC socket's first.
+ * Returns true when the rx frame was passed on.
+ */
+static bool do_outbound(struct xw_queue *q, const struct xdp_desc *d)
 {
 	const struct xw_opts *o = &q->w->o;
 	const uint8_t *f = xsk_umem__get_data(q->ws.area, d->addr);
+	uint64_t chunk = d->addr & ~(uint64_t)(XW_FRAME_SIZE - 1);
 	struct xfp_pkt_buf pkt;
 	struct xfp_sa *sa;
 	uint16_t type;
 	unsigned l2 = l2_len(f, d->len, &type);
+	uint8_t dmac[6], *base;
+	bool inplace;
 	uint32_t id;
 	uint64_t out;
 	uint8_t *t;
@@ -368,47 +497,67 @@ static void do_outbound(struct xw_queue *q, const struct xdp_desc *d)
 	if (l2 != 14 || f[6] != XFP_OUT_MAGIC0 || f[7] != XFP_OUT_MAGIC1 ||
 	    d->len - l2 > XW_FRAME_SIZE - XW_TX_HEADROOM - 128) {
 		bump(&q->st, XW_OUT_BAD_FRAME, 1);
-		return;
+		return false;
 	}
 	id = (uint32_t)f[8] << 24 | (uint32_t)f[9] << 16 |
 	     (uint32_t)f[10] << 8 | f[11];
 	sa = xfp_sadb_lookup_id(o->db, id);
 	if (!sa || sa->dir != XFP_SA_OUT) {
 		bump(&q->st, XW_OUT_NO_SA, 1);
-		return;
+		return false;
 	}
-	out = tx_frame(q, &q->nic);
-	if (out == UINT64_MAX)
-		return;
-	t = xsk_umem__get_data(q->nic.area, out);
-	xfp_pkt_init(&pkt, t, XW_FRAME_SIZE, XW_TX_HEADROOM, d->len - l2);
-	memcpy(pkt.data, f + l2, pkt.len);
+	memcpy(dmac, f, 6); /* the destination the neighbour table chose */
+	inplace = q->shared && d->addr - chunk + l2 >= XW_ENCAP_ROOM;
+	if (inplace) {
+		/* Encapsulate where the kernel wrote the frame (its rx
+		 * headroom, XDP_PACKET_HEADROOM, leaves the room). */
+		out = chunk;
+		base = xsk_umem__get_data(q->nic.area, chunk);
+		xfp_pkt_init(&pkt, base, XW_FRAME_SIZE, d->addr - chunk + l2,
+			     d->len - l2);
+	} else {
+		out = tx_frame(q, &q->nic);
+		if (out == UINT64_MAX)
+			return false;
+		base = xsk_umem__get_data(q->nic.area, out);
+		xfp_pkt_init(&pkt, base, XW_FRAME_SIZE, XW_TX_HEADROOM,
+			     d->len - l2);
+		memcpy(pkt.data, f + l2, pkt.len);
+	}
 	r = xfp_ipsec_output(sa, &pkt);
-	if (r) {
-		bump(&q->st, XW_OUT_DROP, 1);
-		bump_err(q->st.out_err, r);
-		q->nic.free[q->nic.nfree++] = out;
-		return;
-	}
-	if (pkt.len > o->mtu) {
-		/* The plaintext fitted the route, the ESP packet does not fit
-		 * the NIC: the route MTU must leave room for the overhead. */
-		bump(&q->st, XW_OUT_TOO_BIG, 1);
-		q->nic.free[q->nic.nfree++] = out;
-		return;
+	if (r || pkt.len > o->mtu) {
+		if (r) {
+			bump(&q->st, XW_OUT_DROP, 1);
+			bump_err(q->st.out_err, r);
+		} else {
+			/* The plaintext fitted the route, the ESP packet
+			 * does not fit the NIC: the route MTU must leave
+			 * room for the overhead. */
+			bump(&q->st, XW_OUT_TOO_BIG, 1);
+		}
+		if (!inplace)
+			frame_free(q->nic.pool, out);
+		return false;
 	}
 	bump(&q->st, XW_ENCRYPTED, 1);
 	bump(&q->st, XW_ENCRYPTED_BYTES, d->len - l2);
 	t = pkt.data - 14;
-	memcpy(t, f, 6); /* the destination the neighbour table chose */
+	memcpy(t, dmac, 6);
 	memcpy(t + 6, o->nic_mac, 6);
 	t[12] = (pkt.data[0] >> 4) == 6 ? ETH_P_IPV6 >> 8 : ETH_P_IP >> 8;
 	t[13] = (pkt.data[0] >> 4) == 6 ? ETH_P_IPV6 & 0xff : ETH_P_IP & 0xff;
-	if (tx_put(q, &q->nic,
-		   out + (uint64_t)(t - (uint8_t *)xsk_umem__get_data(
-						q->nic.area, out)),
+	if (tx_put(q, &q->nic, out + (uint64_t)(t - base),
 		   (uint32_t)(pkt.len + 14)))
 		bump(&q->st, XW_TX_NIC, 1);
+	return inplace;
+}
+
+/* Pull a frame the kernel wrote on another CPU into the cache while the
+ * previous one is processed (headers first; the AEAD reads the rest). */
+static inline void prefetch_frame(const uint8_t *p, uint32_t len)
+{
+	for (uint32_t off = 0; off < len; off += 64)
+		__builtin_prefetch(p + off);
 }
 
 static unsigned rx_batch(struct xw_queue *q, struct xw_umem *u, bool inbound)
@@ -416,26 +565,27 @@ static unsigned rx_batch(struct xw_queue *q, struct xw_umem *u, bool inbound)
 	unsigned idx, n, i;
 
 	n = xsk_ring_cons__peek(&u->rx, XW_BATCH, &idx);
+	if (n)
+		prefetch_frame(xsk_umem__get_data(
+				       u->area,
+				       xsk_ring_cons__rx_desc(&u->rx, idx)->addr),
+			       xsk_ring_cons__rx_desc(&u->rx, idx)->len);
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d =
 			xsk_ring_cons__rx_desc(&u->rx, idx + i);
 		struct xdp_desc copy = *d;
+		bool passed;
 
-		/* The kernel wrote the next frame on another CPU: start
-		 * pulling its headers in while this one is processed. */
-		if (i + 1 < n)
-			__builtin_prefetch(xsk_umem__get_data(
-				u->area,
-				xsk_ring_cons__rx_desc(&u->rx, idx + i + 1)
-					->addr));
+		if (i + 1 < n) {
+			const struct xdp_desc *nx =
+				xsk_ring_cons__rx_desc(&u->rx, idx + i + 1);
 
-		if (inbound)
-			do_inbound(q, &copy);
-		else
-			do_outbound(q, &copy);
-		/* The rx frame's data was copied out (or dropped): free. */
-		u->free[u->nfree++] = copy.addr &
-				      ~(uint64_t)(XW_FRAME_SIZE - 1);
+			prefetch_frame(xsk_umem__get_data(u->area, nx->addr),
+				       nx->len);
+		}
+		passed = inbound ? do_inbound(q, &copy) : do_outbound(q, &copy);
+		if (!passed)
+			frame_free(u->pool, copy.addr);
 	}
 	if (n)
 		xsk_ring_cons__release(&u->rx, n);
@@ -504,9 +654,7 @@ struct xw *xw_start(const struct xw_opts *o, int xsks_fd, int xsks_out_fd,
 			e = q->slot;
 			break;
 		}
-		e = umem_setup(&q->nic, o->nic, i, true, "NIC");
-		if (!e)
-			e = umem_setup(&q->ws, o->wside, i, false, "veth");
+		e = queue_setup(q, o);
 		if (e)
 			break;
 		fd = xsk_socket__fd(q->nic.xsk);
@@ -550,8 +698,7 @@ void xw_stop(struct xw *w)
 
 		if (q->started)
 			pthread_join(q->th, NULL);
-		umem_teardown(&q->nic);
-		umem_teardown(&q->ws);
+		queue_teardown(q);
 		if (q->slot >= 0 && q->w)
 			xfp_sadb_reader_del(w->o.db, q->slot);
 	}
@@ -598,5 +745,9 @@ void xw_read_stats(const struct xw *w, struct xw_stats *out)
 
 const char *xw_nic_mode(const struct xw *w)
 {
-	return w->nq && w->q[0].nic.zc ? "zero-copy" : "copy";
+	if (!w->nq)
+		return "none";
+	if (w->q[0].nic.zc)
+		return "zero-copy";
+	return w->q[0].shared ? "copy, shared UMEM" : "copy";
 }

@@ -5,7 +5,10 @@
 # at the other end, UDP echo; a capture between the hosts holds no
 # clear-text packet of the protected traffic; every AES-GCM ESP packet
 # decrypts in tshark with the configured keys, and every ESP/AH packet of
-# every run decrypts/authenticates in scapy.
+# every run decrypts/authenticates in scapy.  Host A's worker processes
+# packets in place in one shared UMEM (the default on a copy-mode NIC),
+# host B's copies them between two UMEMs (--umem separate, the zero-copy
+# NIC's way), so both paths carry every case in both directions.
 #
 #   host A [a] --- [ca] C (bridge, capture) [cb] --- [b] host B
 . "$(dirname "$0")/lib.sh"
@@ -16,8 +19,12 @@ esp_hosts
 esp_pyhelper
 head -c $((10 * 1024 * 1024)) /dev/urandom >"$TMPD/data"
 worker_start "$A" "$DA" || { fail "worker on A starts" "see log"; done_testing; }
-worker_start "$B" "$DB" || { fail "worker on B starts" "see log"; done_testing; }
+worker_start "$B" "$DB" --umem separate || { fail "worker on B starts" "see log"; done_testing; }
 ok "workers started on both hosts"
+check_eq "A's worker shares one UMEM between its sockets" \
+	"$(nsx "$A" "$XFP" sa show "$DA" -j | json_get - 'j["worker"]["xsk_mode"]')" "copy, shared UMEM"
+check_eq "B's worker (--umem separate) has two" \
+	"$(nsx "$B" "$XFP" sa show "$DB" -j | json_get - 'j["worker"]["xsk_mode"]')" "copy"
 
 spi=4096
 for alg in aes256gcm16 chacha20poly1305 sha256; do
