@@ -553,32 +553,37 @@ static bool do_outbound(struct xw_queue *q, const struct xdp_desc *d)
 }
 
 /* Pull a frame the kernel wrote on another CPU into the cache while the
- * previous one is processed (headers first; the AEAD reads the rest). */
+ * ones before it are processed (headers first; the AEAD reads the rest). */
 static inline void prefetch_frame(const uint8_t *p, uint32_t len)
 {
 	for (uint32_t off = 0; off < len; off += 64)
 		__builtin_prefetch(p + off);
 }
 
+/* Frames prefetched ahead of the one processed: the kernel wrote them on
+ * another CPU; 4 (about 4 us of work at 1400 bytes) measured better than
+ * 1 for both directions in bench_worker.sh. */
+#define XW_AHEAD 4
+
 static unsigned rx_batch(struct xw_queue *q, struct xw_umem *u, bool inbound)
 {
 	unsigned idx, n, i;
 
 	n = xsk_ring_cons__peek(&u->rx, XW_BATCH, &idx);
-	if (n)
-		prefetch_frame(xsk_umem__get_data(
-				       u->area,
-				       xsk_ring_cons__rx_desc(&u->rx, idx)->addr),
-			       xsk_ring_cons__rx_desc(&u->rx, idx)->len);
+	for (i = 0; i < n && i < XW_AHEAD; i++) {
+		const struct xdp_desc *nx = xsk_ring_cons__rx_desc(&u->rx, idx + i);
+
+		prefetch_frame(xsk_umem__get_data(u->area, nx->addr), nx->len);
+	}
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d =
 			xsk_ring_cons__rx_desc(&u->rx, idx + i);
 		struct xdp_desc copy = *d;
 		bool passed;
 
-		if (i + 1 < n) {
-			const struct xdp_desc *nx =
-				xsk_ring_cons__rx_desc(&u->rx, idx + i + 1);
+		if (i + XW_AHEAD < n) {
+			const struct xdp_desc *nx = xsk_ring_cons__rx_desc(
+				&u->rx, idx + i + XW_AHEAD);
 
 			prefetch_frame(xsk_umem__get_data(u->area, nx->addr),
 				       nx->len);
