@@ -83,6 +83,11 @@ int cmd_filter(int argc, char **argv)
 	}
 	argc -= 2;
 	argv += 2;
+	if (argc == 1 &&
+	    (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+		filter_usage(stdout);
+		return 0;
+	}
 	if (argc >= 2 && !strcmp(argv[argc - 2], "dev")) {
 		dev = argv[argc - 1];
 		argc -= 2;

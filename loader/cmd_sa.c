@@ -582,6 +582,12 @@ int cmd_sa(int argc, char **argv)
 		sa_usage(stdout);
 		return 0;
 	}
+	/* `xfp sa VERB --help`: the same help (never a device "--help") */
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			sa_usage(stdout);
+			return 0;
+		}
 	if (argc < 3) {
 		sa_usage(stderr);
 		return 2;

@@ -252,9 +252,9 @@ int dp_commit_text(const char *const *devs, int ndev, const char *name,
 		/* a worker hands decrypted packets back: they are judged in
 		 * their SA's protection context */
 		dv.contexts = pin_worker_installed(devs[i]);
-		if (dp_compile(p, &dv, src, strlen(src),
-			       dev_generation(devs[i]) + 1, &tabs[i], msg,
-			       sizeof(msg))) {
+		if (dp_compile_map(p, &dv, src, strlen(src),
+				   dev_generation(devs[i]) + 1, &tabs[i], msg,
+				   sizeof(msg))) {
 			fprintf(stderr,
 				"%s: %s: compile failed: %s; nothing "
 				"committed, the running policy is unchanged\n",

@@ -66,6 +66,7 @@
 #include <sys/mman.h>
 
 #include "policy/compile.h"
+#include "policy/dp_commit.h"
 
 typedef unsigned __int128 u128;
 
@@ -2698,10 +2699,32 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 				  err, errlen);
 }
 
+static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
+			const char *src, size_t src_len, uint64_t generation,
+			unsigned threads, bool to_map, struct dp_table *out,
+			char *err, size_t errlen);
+
 int dp_compile_threads(const struct xfp_policy *p, const struct dp_device *dev,
 		       const char *src, size_t src_len, uint64_t generation,
 		       unsigned threads, struct dp_table *out, char *err,
 		       size_t errlen)
+{
+	return compile_impl(p, dev, src, src_len, generation, threads, false,
+			    out, err, errlen);
+}
+
+int dp_compile_map(const struct xfp_policy *p, const struct dp_device *dev,
+		   const char *src, size_t src_len, uint64_t generation,
+		   struct dp_table *out, char *err, size_t errlen)
+{
+	return compile_impl(p, dev, src, src_len, generation, 0, true, out,
+			    err, errlen);
+}
+
+static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
+			const char *src, size_t src_len, uint64_t generation,
+			unsigned threads, bool to_map, struct dp_table *out,
+			char *err, size_t errlen)
 {
 	/* First every leaf precomputed (with hash nodes); when that grows
 	 * past the node budget, leaves of up to N boxes are checked at run
@@ -2909,7 +2932,27 @@ int dp_compile_threads(const struct xfp_policy *p, const struct dp_device *dev,
 	/* Every record below is written whole, except the header ones, the
 	 * bucket lists and the end of the source text, which are cleared
 	 * first. */
-	out->recs = big_realloc(NULL, 0, (size_t)total * sizeof(*out->recs));
+	if (to_map) {
+		/* Straight into the kernel's table: no heap copy of it to
+		 * fault in and copy over (dp_commit.h). */
+		void *m;
+		size_t len;
+		int fd = dp_table_map_new(total, &m, &len);
+
+		if (fd < 0) {
+			r = fail(&c,
+				 "cannot create the policy table (%u records): "
+				 "%s",
+				 total, strerror(-fd));
+			goto out;
+		}
+		out->recs = m;
+		out->fd = fd;
+		out->map_len = len;
+	} else {
+		out->recs = big_realloc(NULL, 0,
+					(size_t)total * sizeof(*out->recs));
+	}
 	if (!out->recs) {
 		r = fail(&c, "out of memory");
 		goto out;
@@ -3044,6 +3087,13 @@ void dp_table_free(struct dp_table *t)
 {
 	if (!t)
 		return;
-	free(t->recs);
+	if (t->map_len) {
+		if (t->recs)
+			munmap(t->recs, t->map_len);
+		if (t->fd >= 0)
+			close(t->fd);
+	} else {
+		free(t->recs);
+	}
 	memset(t, 0, sizeof(*t));
 }

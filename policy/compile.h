@@ -38,6 +38,12 @@ struct dp_device {
 struct dp_table {
 	struct xfp_dp_rec *recs;
 	uint32_t n;
+	/* dp_compile_map(): recs is a mapping of table map fd (map_len
+	 * bytes), writable until dp_commit() freezes the map;
+	 * dp_table_read_all(): a read-only mapping (fd -1); map_len 0: recs
+	 * is heap memory */
+	int fd;
+	size_t map_len;
 	struct xfp_dp_info info;
 	unsigned bucket_max; /* 0: every leaf precomputed */
 	uint32_t n_buckets;
@@ -53,6 +59,16 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	       const char *src, size_t src_len, uint64_t generation,
 	       struct dp_table *out, char *err, size_t errlen);
 void dp_table_free(struct dp_table *t);
+
+/*
+ * dp_compile() writing the records straight into a new table map
+ * (dp_commit.h) instead of heap memory, for a commit: dp_commit() then
+ * freezes and installs that map.  A 10,000-filter table is 4 MiB; this
+ * saves faulting in a heap copy of it and copying it over.
+ */
+int dp_compile_map(const struct xfp_policy *p, const struct dp_device *dev,
+		   const char *src, size_t src_len, uint64_t generation,
+		   struct dp_table *out, char *err, size_t errlen);
 
 /*
  * dp_compile() with the number of threads that build the trees (0: as

@@ -28,11 +28,17 @@
 /* Create, fill and freeze a table map; returns its fd or -errno. */
 int dp_table_create(const struct dp_table *t);
 
+/* An empty table map of n records mapped writable at *mem (*len bytes);
+ * returns its fd or -errno (dp_compile_map() fills it). */
+int dp_table_map_new(uint32_t n, void **mem, size_t *len);
+
 /* Install table fd `tab_fd` in outer map slot 0; 0 or -errno. */
 int dp_table_install(int outer_fd, int tab_fd);
 
-/* dp_table_create + dp_table_install; err gets one line on failure. */
-int dp_commit(int outer_fd, const struct dp_table *t, char *err, size_t errlen);
+/* dp_table_create + dp_table_install; err gets one line on failure.  A
+ * table of dp_compile_map() is unmapped, frozen and installed as it is,
+ * and mapped again read-only (t->recs stays readable). */
+int dp_commit(int outer_fd, struct dp_table *t, char *err, size_t errlen);
 
 /* fd of the table in outer slot 0, -ENOENT when there is none. */
 int dp_table_current(int outer_fd);
@@ -41,7 +47,9 @@ int dp_table_current(int outer_fd);
 int dp_table_read(int tab_fd, uint32_t first, uint32_t n,
 		  struct xfp_dp_rec *out);
 
-/* Read a whole table (header first); fills t (free with dp_table_free). */
+/* Read a whole table (header first); fills t (free with dp_table_free):
+ * a read-only mapping of the frozen map, or a copy when it cannot be
+ * mapped. */
 int dp_table_read_all(int tab_fd, struct dp_table *t);
 
 /* The map id of an fd (0 on error). */
