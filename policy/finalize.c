@@ -198,7 +198,7 @@ static int add_exemption(struct xfp_policy *p, enum xfp_layer layer,
 		f.conds[fld].n = 1;
 		f.cond_mask |= 1u << fld;
 	}
-	nf = xfp_grow(p->filters, p->n_filters, sizeof(*nf));
+	nf = xfp_filter_slot(p);
 	if (!nf) {
 		xfp_filter_release(&f);
 		return -ENOMEM;

@@ -1906,8 +1906,7 @@ static int cmd_filter_add(struct parser *ps)
 		goto out;
 	}
 	{
-		struct xfp_filter *nf =
-			xfp_grow(ps->p->filters, ps->p->n_filters, sizeof(*nf));
+		struct xfp_filter *nf = xfp_filter_slot(ps->p);
 
 		if (!nf) {
 			err_at(ps, &nt, "out of memory");
@@ -2960,7 +2959,7 @@ static int cmd_tunnel_add(struct parser *ps)
 			tn.sublayer = (int)p->n_sublayers++;
 		}
 		for (unsigned k = 0; k < ngen; k++) {
-			nf = xfp_grow(p->filters, p->n_filters, sizeof(*nf));
+			nf = xfp_filter_slot(p);
 			if (!nf) {
 				/* undo what was added */
 				for (unsigned j = 0; j < k; j++) {
@@ -3088,6 +3087,18 @@ static int parse_buf(struct xfp_policy *p, const char *name, const char *dir,
 	ps->p = p;
 	ps->err = err;
 	ps->file = name ? name : "<input>";
+	{
+		/* Size the filter array once (xfp_filters_reserve()): a
+		 * statement adds at most one filter per "filter" word. */
+		unsigned words = 0;
+
+		for (const char *q = text, *e = text + len;
+		     (q = memmem(q, (size_t)(e - q), "filter", 6)) != NULL;
+		     q += 6)
+			words++;
+		if (words > 64)
+			(void)xfp_filters_reserve(p, p->n_filters + words);
+	}
 	ps->flags = flags;
 	snprintf(ps->dir, sizeof(ps->dir), "%s", dir);
 	xfp_lex_init(&ps->lx, text, len);

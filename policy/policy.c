@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <sodium.h>
 
@@ -214,6 +215,53 @@ void xfp_policy_free(struct xfp_policy *p)
 	free(p->groups);
 	free(p->tunnels);
 	free(p);
+}
+
+/* ---- the filter array ---------------------------------------------------- */
+
+/*
+ * 10,000 filters are 3.6 MiB.  Grown by doubling with realloc(), the
+ * array was moved (remapped) a dozen times while parsing, and on the VMs
+ * this runs on every first touch of a page after a move costs a fault of
+ * 10-25 us: most of the parse time.  So the parser reserves the array
+ * once from a count of the statements, in transparent huge pages when it
+ * is large.
+ */
+#define FILTERS_HUGE ((size_t)2 << 20)
+
+int xfp_filters_reserve(struct xfp_policy *p, unsigned n)
+{
+	size_t bytes = (size_t)n * sizeof(*p->filters);
+	void *q;
+
+	if (n <= p->filters_cap)
+		return 0;
+	if (bytes >= FILTERS_HUGE / 2) {
+		bytes = (bytes + FILTERS_HUGE - 1) & ~(FILTERS_HUGE - 1);
+		if (posix_memalign(&q, FILTERS_HUGE, bytes))
+			return -ENOMEM;
+		(void)madvise(q, bytes, MADV_HUGEPAGE);
+		n = (unsigned)(bytes / sizeof(*p->filters));
+	} else {
+		q = malloc(bytes);
+		if (!q)
+			return -ENOMEM;
+	}
+	if (p->n_filters)
+		memcpy(q, p->filters, p->n_filters * sizeof(*p->filters));
+	free(p->filters);
+	p->filters = q;
+	p->filters_cap = n;
+	return 0;
+}
+
+struct xfp_filter *xfp_filter_slot(struct xfp_policy *p)
+{
+	if (p->n_filters < p->filters_cap)
+		return p->filters;
+	if (xfp_filters_reserve(p, p->filters_cap ? 2 * p->filters_cap : 16))
+		return NULL;
+	return p->filters;
 }
 
 /* ---- look-ups ----------------------------------------------------------- */

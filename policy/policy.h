@@ -417,6 +417,7 @@ struct xfp_policy {
 	struct xfp_sublayer sublayers[XFP_SUBLAYERS_MAX]; /* [0] = default */
 	unsigned n_filters;
 	struct xfp_filter *filters; /* evaluation order after finalize */
+	unsigned filters_cap; /* entries allocated (xfp_filter_slot()) */
 	uint64_t next_filter_id;
 	unsigned n_qm;
 	struct xfp_qm_policy *qm;

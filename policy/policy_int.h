@@ -45,6 +45,15 @@ static inline void *xfp_grow(void *v, unsigned n, size_t size)
 	return realloc(v, (n ? 2 * (size_t)n : 1) * size);
 }
 
+/*
+ * Room for filter n_filters: returns p->filters (maybe moved) or NULL with
+ * the array untouched.  The filter array keeps a capacity
+ * (p->filters_cap): it is the largest array of a big policy, and
+ * xfp_filters_reserve() sizes it once from the text before parsing.
+ */
+struct xfp_filter *xfp_filter_slot(struct xfp_policy *p);
+int xfp_filters_reserve(struct xfp_policy *p, unsigned n);
+
 /* 128-bit compare of two addresses in network order. */
 static inline int xfp_addr_cmp(const struct xfp_addr *a,
 			       const struct xfp_addr *b)
