@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "bpf/xfp_abi.h"
 #include "crypto/ip.h"
 #include "crypto/pkt.h"
 #include "crypto/sa.h"
@@ -120,6 +121,17 @@ static int validate(const struct xfp_sa_config *cfg,
 	return 0;
 }
 
+uint32_t xfp_sa_config_ctx(const struct xfp_sa_config *cfg)
+{
+	const struct xfp_alg_info *ai = xfp_alg_info(cfg->alg);
+
+	if (cfg->ctx)
+		return cfg->ctx;
+	if (!ai)
+		return 0;
+	return ai->encrypts ? XFP_CTX_ENCRYPTED : XFP_CTX_SECURED;
+}
+
 struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 {
 	const struct xfp_alg_info *ai;
@@ -168,8 +180,7 @@ struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 	sa->soft = cfg->soft;
 	sa->hard = cfg->hard;
 	sa->idle_seconds = cfg->idle_seconds;
-	/* 1 and 2 are bpf/xfp_abi.h XFP_CTX_SECURED / XFP_CTX_ENCRYPTED */
-	sa->ctx = cfg->ctx ? cfg->ctx : sa->alg->encrypts ? 2u : 1u;
+	sa->ctx = xfp_sa_config_ctx(cfg);
 	sa->oseq = cfg->seq_start;
 	if (ai->proto == XFP_IPSEC_ESP)
 		sa->hdr_len = 8 + ai->iv_len;

@@ -214,6 +214,11 @@ struct xfp_sa {
  * wipe its copy of the key (the library wipes everything it holds).
  */
 struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err);
+
+/* The protection context an SA of @cfg gets: cfg->ctx, or the generic one
+ * of its algorithm (XFP_CTX_ENCRYPTED when it encrypts, else
+ * XFP_CTX_SECURED; 0 when the algorithm is unknown). */
+uint32_t xfp_sa_config_ctx(const struct xfp_sa_config *cfg);
 /* Wipe the keys and free.  Stand-alone SAs only; the db frees its own. */
 void xfp_sa_free(struct xfp_sa *sa);
 

@@ -778,8 +778,7 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 			return ERANGE;
 		}
 	}
-	ctx = c->ctx ? c->ctx :
-	      xfp_alg_encrypts(c->alg) ? XFP_CTX_ENCRYPTED : XFP_CTX_SECURED;
+	ctx = xfp_sa_config_ctx(c);
 	err = xfp_sadb_add(w->o.db, c);
 	if (err) {
 		fprintf(out, "message=%s\n", strerror(-err));
