@@ -110,6 +110,19 @@ check "policy help lists check and show" grep -q "policy show FILE \[-j\]" "$tmp
 check "policy check -h exits 0" test "$(run "$XFP" policy check -h)" = 0
 check "explain --help exits 0" test "$(run "$XFP" explain --help)" = 0
 check "explain help has the packet grammar" grep -q "PACKET := " "$tmp/out"
+# --help after a verb is help, never a filter, device or SA named "--help"
+# (nothing here is attached: a command that went on would fail).
+check "filter add --help exits 0" test "$(run "$XFP" filter add --help)" = 0
+check "filter add --help is the filter help" grep -q "^Usage: .* filter add NAME FILTER-OPTION" "$tmp/out"
+check "filter del -h exits 0" test "$(run "$XFP" filter del -h)" = 0
+for v in add del show stats load; do
+	check "sa $v --help exits 0" test "$(run "$XFP" sa $v --help)" = 0
+	check "sa $v --help is the sa help" grep -q "^Usage: .* sa add DEV" "$tmp/out"
+done
+check "worker --help names --umem" test "$(run "$XFP" worker --help)" = 0
+check "worker help says what --umem does" grep -q "\-\-umem shared|separate" "$tmp/out"
+check "worker: a wrong --umem exits 2" test "$(run "$XFP" worker lo --umem both)" = 2
+check "worker: the wrong --umem is named" grep -q "\-\-umem 'both' is wrong: expected shared or separate" "$tmp/err"
 
 # explain: the decision, each sublayer, the deciding filter and why.
 rc=$(run "$XFP" explain --policy "$tmp/remote-identity.pol" --layer ale-auth-recv-accept \
