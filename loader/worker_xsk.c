@@ -220,8 +220,12 @@ static int queue_setup(struct xw_queue *q, const struct xw_opts *o)
 {
 	int err;
 
-	err = pool_setup(&q->pool_nic, 2 * XW_FRAMES, q->qid, "NIC",
-			 &q->nic.fq, &q->nic.cq);
+	/* Sized for sharing unless told not to share; a zero-copy NIC
+	 * socket then uses half of it (its mode is known only once the
+	 * socket exists, and the socket needs the UMEM). */
+	err = pool_setup(&q->pool_nic,
+			 o->separate_umem ? XW_FRAMES : 2 * XW_FRAMES, q->qid,
+			 "NIC", &q->nic.fq, &q->nic.cq);
 	if (!err)
 		err = sock_setup(&q->nic, &q->pool_nic, false, o->nic, q->qid,
 				 true);
