@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if_arp.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
@@ -203,6 +205,8 @@ static int dev_mac_mtu(const char *dev, uint8_t mac[6], unsigned *mtu)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	if (ioctl(s, SIOCGIFHWADDR, &ifr))
 		err = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		err = -EPROTOTYPE; /* frames are Ethernet on both sides */
 	else
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	if (!err && mtu) {
@@ -1123,11 +1127,67 @@ static void reset_maps(struct worker *w)
 	}
 }
 
+/*
+ * --cpus LIST: comma-separated CPUs and ranges (2,3 or 4-7), each one this
+ * process may run on (sched_getaffinity), at most XW_CPUS_MAX in all.
+ */
+static int parse_cpus(const char *arg, int *cpus, unsigned *n)
+{
+	cpu_set_t allowed;
+	const char *p = arg;
+
+	*n = 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_ZERO(&allowed);
+	while (*p) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p || *p == '-' || *p == '+')
+			goto bad;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+			if (end == p || *p == '-' || *p == '+' || hi < lo)
+				goto bad;
+		}
+		if (*end && *end != ',')
+			goto bad;
+		for (unsigned long c = lo; c <= hi; c++) {
+			if (c >= CPU_SETSIZE || !CPU_ISSET((int)c, &allowed)) {
+				fprintf(stderr,
+					"%s: --cpus '%s': CPU %lu is not one this "
+					"process may run on\n",
+					prog_name, arg, c);
+				return -1;
+			}
+			if (*n >= XW_CPUS_MAX) {
+				fprintf(stderr,
+					"%s: --cpus '%s': more than %d CPUs\n",
+					prog_name, arg, XW_CPUS_MAX);
+				return -1;
+			}
+			cpus[(*n)++] = (int)c;
+		}
+		p = *end ? end + 1 : end;
+		if (*end == ',' && !*p)
+			goto bad;
+	}
+	if (*n)
+		return 0;
+bad:
+	fprintf(stderr,
+		"%s: --cpus '%s' is wrong: expected CPU numbers and ranges, "
+		"e.g. 2,3 or 4-7\n",
+		prog_name, arg);
+	return -1;
+}
+
 static void worker_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s worker DEV [--queues N] [--engine sodium|openssl]\n"
-		"                     [--umem shared|separate] [-v]\n"
+		"                     [--umem shared|separate] [--cpus LIST] [-v]\n"
 		"       %s worker DEV --remove\n"
 		"\n"
 		"Run the AF_XDP crypto worker of DEV in the foreground: one socket\n"
@@ -1139,7 +1199,9 @@ static void worker_usage(FILE *f)
 		"(default /run/xfp).  --umem: with the NIC socket in copy mode\n"
 		"both sockets of a queue share one UMEM and packets are processed\n"
 		"in place (shared, the default); separate gives each its own and\n"
-		"copies every packet between them, as with a zero-copy NIC.\n",
+		"copies every packet between them, as with a zero-copy NIC.\n"
+		"--cpus LIST (e.g. 2,3 or 4-7) pins queue thread q to the q-th CPU\n"
+		"of LIST (round robin); by default the threads are not pinned.\n",
 		prog_name, prog_name, prog_name);
 }
 
@@ -1149,6 +1211,7 @@ int cmd_worker(int argc, char **argv)
 		{ "queues", required_argument, NULL, 'q' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "umem", required_argument, NULL, 'u' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "remove", no_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1159,12 +1222,14 @@ int cmd_worker(int argc, char **argv)
 	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)], path[512];
 	unsigned long nq = 0;
 	bool remove = false, separate = false;
+	int cpus[XW_CPUS_MAX];
+	unsigned ncpus = 0;
 	int c, lfd, err, rc = 1;
 	enum xfp_engine_id eng = XFP_ENGINE_DEFAULT;
 	double last = 0;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "q:e:u:rvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:e:u:c:rvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q':
 			nq = strtoul(optarg, &end, 10);
@@ -1193,6 +1258,10 @@ int cmd_worker(int argc, char **argv)
 				return 2;
 			}
 			separate = !strcmp(optarg, "separate");
+			break;
+		case 'c':
+			if (parse_cpus(optarg, cpus, &ncpus))
+				return 2;
 			break;
 		case 'r':
 			remove = true;
@@ -1264,13 +1333,21 @@ int cmd_worker(int argc, char **argv)
 		       xfp_engine_name(eng));
 		goto out;
 	}
-	if (dev_mac_mtu(w->dev, w->o.nic_mac, &w->o.mtu)) {
+	err = dev_mac_mtu(w->dev, w->o.nic_mac, &w->o.mtu);
+	if (err == -EPROTOTYPE) {
+		logmsg("%s is not an Ethernet device; the worker needs one",
+		       w->dev);
+		goto out;
+	}
+	if (err) {
 		logmsg("cannot read the address of %s: %s", w->dev,
-		       strerror(errno));
+		       strerror(-err));
 		goto out;
 	}
 	w->o.queues = nq ? (unsigned)nq : dev_rx_queues(w->dev);
 	w->o.separate_umem = separate;
+	w->o.ncpus = ncpus;
+	memcpy(w->o.cpus, cpus, sizeof(cpus));
 
 	lfd = ctl_listen(w->dev, sock, sizeof(sock));
 	if (lfd < 0)

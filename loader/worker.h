@@ -63,6 +63,8 @@ struct xw_stats {
 	uint64_t out_err[XFP_E__MAX]; /* encapsulation failures by code */
 };
 
+#define XW_CPUS_MAX 256
+
 struct xw_opts {
 	char nic[IF_NAMESIZE], wside[IF_NAMESIZE];
 	int nic_ifindex, wside_ifindex;
@@ -71,6 +73,9 @@ struct xw_opts {
 	unsigned queues; /* threads, one per queue 0..queues-1 */
 	struct xfp_sadb *db;
 	bool separate_umem; /* never share the NIC socket's UMEM */
+	/* --cpus: queue thread q runs on cpus[q % ncpus]; 0 = unpinned */
+	unsigned ncpus;
+	int cpus[XW_CPUS_MAX];
 	bool verbose;
 };
 

@@ -682,9 +682,30 @@ struct xw *xw_start(const struct xw_opts *o, int xsks_fd, int xsks_out_fd,
 		}
 	}
 	for (i = 0; i < w->nq && !e; i++) {
-		e = -pthread_create(&w->q[i].th, NULL, queue_main, &w->q[i]);
+		pthread_attr_t attr;
+		cpu_set_t set;
+
+		e = -pthread_attr_init(&attr);
+		if (e)
+			break;
+		if (o->ncpus) {
+			/* one core per queue thread, as AF_XDP workers are
+			 * deployed: no migrations, warm caches */
+			CPU_ZERO(&set);
+			CPU_SET(o->cpus[i % o->ncpus], &set);
+			e = -pthread_attr_setaffinity_np(&attr, sizeof(set),
+							 &set);
+		}
+		if (!e)
+			e = -pthread_create(&w->q[i].th, &attr, queue_main,
+					    &w->q[i]);
+		pthread_attr_destroy(&attr);
 		if (!e)
 			w->q[i].started = true;
+		else
+			fprintf(stderr,
+				"xfp worker: queue %u thread%s: %s\n", i,
+				o->ncpus ? " on its CPU" : "", strerror(-e));
 	}
 	if (e) {
 		xw_stop(w);

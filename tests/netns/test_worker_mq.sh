@@ -30,10 +30,19 @@ mkdir -p -m 0700 "$XFP_RUNDIR"
 umask 077
 esp_pyhelper
 
-worker_start "$A" "$DA" || { fail "worker on A starts" "see log"; done_testing; }
+# A's two queue threads pinned, one per CPU (--cpus); B's left unpinned.
+worker_start "$A" "$DA" --cpus 0,1 || { fail "worker on A starts" "see log"; done_testing; }
 worker_start "$B" "$DB" || { fail "worker on B starts" "see log"; done_testing; }
 check_eq "A's worker runs a thread per rx queue" "$(worker_counter "$A" "$DA" queues)" 2
 sa_pair aes256gcm16 0x4000 0x4001 4 || fail "SAs installed" "sa add failed"
+wa=WPID_$DA
+pinned=$(for t in /proc/"${!wa}"/task/*; do
+	[ "$(cat "$t/comm")" = xfp ] || continue
+	awk '/^Cpus_allowed_list/ { print $2 }' "$t/status"
+done | sort | tr '\n' ' ')
+# the main (control) thread keeps every CPU; the queue threads get 0 and 1
+check_eq "A's queue threads run on CPU 0 and CPU 1 (--cpus 0,1)" \
+	"$(echo "$pinned" | tr ' ' '\n' | grep -cx '0\|1' || true) $(echo "$pinned" | tr ' ' '\n' | grep -x '0\|1' | sort | tr '\n' ' ')" "2 0 1 "
 check "ping A->B" nsx "$A" ping -c 3 -i 0.2 -W 2 198.18.0.2
 
 head -c $((3 * 1024 * 1024)) /dev/urandom >"$TMPD/data"
