@@ -96,7 +96,6 @@ struct sa_entry {
 	uint64_t reserved; /* outbound: seq high-water mark */
 	uint64_t filters[XFP_SA_FILTERS_MAX]; /* outbound: filters using it */
 	unsigned n_filters;
-	uint32_t ctx; /* protection context; >= 3: from a policy */
 };
 
 struct worker {
@@ -813,7 +812,6 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 			strerror(err));
 		return err;
 	}
-	e.ctx = ctx;
 	w->sas[w->nsas++] = e;
 	fprintf(out, "sa=%u\n", c->id);
 	logmsg("sa %u added: spi 0x%08x %s %s", c->id, c->spi,
@@ -852,14 +850,17 @@ static int sa_flush_policy(struct worker *w, FILE *out)
 
 	while (i < w->nsas) {
 		struct sa_entry *e = &w->sas[i];
+		const struct xfp_sa *sa = xfp_sadb_lookup_id(w->o.db, e->id);
 
-		if (e->ctx < XFP_CTX_SA_BASE) {
+		if (sa && sa->ctx < XFP_CTX_SA_BASE) {
 			i++;
 			continue;
 		}
-		xfp_sadb_del(w->o.db, e->id);
+		if (sa) { /* (one already gone is only forgotten) */
+			xfp_sadb_del(w->o.db, e->id);
+			n++;
+		}
 		forget_sa(w, e); /* the last entry moves to i */
-		n++;
 	}
 	if (n)
 		logmsg("%u SA%s of the previous policy deleted", n,

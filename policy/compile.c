@@ -44,7 +44,7 @@
  * each region's list is filtered into a stack-like arena instead of being
  * copied, only a box's narrow dimensions are compared, decisions are
  * cached per set of deciders, and the large arrays are reserved up front
- * and backed by huge pages (see big_realloc()).  First-touch page faults
+ * and backed by huge pages (see xfp_big_realloc()).  First-touch page faults
  * were still most of a cold compile (a 4 KiB fault costs ~20 us on the
  * VMs this runs on, a huge page 0.2-2 ms), so the presized arrays of a
  * build share one block (struct cc's arena, and main_alloc() for the
@@ -67,38 +67,16 @@
 
 #include "policy/compile.h"
 #include "policy/dp_commit.h"
+#include "policy/policy_int.h"
 
 typedef unsigned __int128 u128;
 
-/*
- * Large compile-time arrays (tree nodes, boxes, lists, the table itself)
- * are 2 MiB aligned and marked for transparent huge pages.  First-touch
- * page faults were most of the compile time: a 10,000-filter policy
- * touches tens of MiB, and in VMs with shadow paging each 4 KiB fault
- * costs 10-20 us.  Behaves like realloc(); `used` bytes are kept.
- */
-#define BIG_BYTES ((size_t)2 << 20)
-#define BIG_MIN ((size_t)128 << 10) /* smaller ones: plain realloc() */
-
-static void *big_realloc(void *p, size_t used, size_t want)
-{
-	void *q;
-
-	if (want < BIG_MIN)
-		return realloc(p, want);
-	want = (want + BIG_BYTES - 1) & ~(BIG_BYTES - 1);
-	if (posix_memalign(&q, BIG_BYTES, want))
-		return NULL;
-	(void)madvise(q, want, MADV_HUGEPAGE);
-	if (used)
-		memcpy(q, p, used);
-	free(p);
-	return q;
-}
-
+/* Large compile-time arrays (tree nodes, boxes, lists, the table itself)
+ * come from xfp_big_realloc() (policy_int.h): 2 MiB aligned, in
+ * transparent huge pages. */
 static void *big_calloc(size_t n, size_t size)
 {
-	void *q = big_realloc(NULL, 0, n * size);
+	void *q = xfp_big_realloc(NULL, 0, n * size);
 
 	if (q)
 		memset(q, 0, n * size);
@@ -108,14 +86,14 @@ static void *big_calloc(size_t n, size_t size)
 struct cc;
 static bool in_arena(const struct cc *c, const void *p);
 
-/* big_realloc() for arrays that may live in the arena (never freed). */
+/* xfp_big_realloc() for arrays that may live in the arena (never freed). */
 static void *cc_grow(const struct cc *c, void *p, size_t used, size_t want)
 {
 	void *q;
 
 	if (!p || !in_arena(c, p))
-		return big_realloc(p, used, want);
-	q = big_realloc(NULL, 0, want);
+		return xfp_big_realloc(p, used, want);
+	q = xfp_big_realloc(NULL, 0, want);
 	if (q && used)
 		memcpy(q, p, used);
 	return q;
@@ -1719,7 +1697,7 @@ static struct xfp_dp_slot *hash_scratch(struct cc *c, uint32_t size)
 	size_t need = (size_t)size * (sizeof(struct xfp_dp_slot) + 1);
 
 	if (need > c->cap_htab) {
-		void *v = big_realloc(NULL, 0, need);
+		void *v = xfp_big_realloc(NULL, 0, need);
 
 		if (!v)
 			return NULL;
@@ -2037,7 +2015,7 @@ static int build_tree(struct cc *c, uint32_t *root_out)
 	c->la_top = c->n_boxes;
 	if (c->n_boxes + 1 > c->cap_box_g) {
 		cc_free(c, c->box_g);
-		c->box_g = big_realloc(NULL, 0,
+		c->box_g = xfp_big_realloc(NULL, 0,
 				       ((size_t)c->n_boxes + 1) *
 					       sizeof(*c->box_g));
 		c->cap_box_g = c->box_g ? c->n_boxes + 1 : 0;
@@ -2306,8 +2284,8 @@ static int presize(struct cc *c)
 	CARVE(o_slots, (size_t)ns * sizeof(*c->slots));
 	CARVE(o_htab, (size_t)nh * (sizeof(*c->slots) + 1));
 #undef CARVE
-	/* small policies: plain heap memory (see big_realloc()) */
-	c->arena = big_realloc(NULL, 0, off);
+	/* small policies: plain heap memory (see xfp_big_realloc()) */
+	c->arena = xfp_big_realloc(NULL, 0, off);
 	if (!c->arena)
 		return fail(c, "out of memory");
 	c->arena_end = c->arena + off;
@@ -2791,7 +2769,7 @@ static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
 		 * filter order and, after the build, the numbering maps */
 		size_t want = 256 * (size_t)p->n_filters + ((size_t)64 << 10);
 
-		c.marena = big_realloc(NULL, 0, want);
+		c.marena = xfp_big_realloc(NULL, 0, want);
 		if (c.marena)
 			c.marena_end = c.marena + want;
 	}
@@ -2950,7 +2928,7 @@ static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
 		out->fd = fd;
 		out->map_len = len;
 	} else {
-		out->recs = big_realloc(NULL, 0,
+		out->recs = xfp_big_realloc(NULL, 0,
 					(size_t)total * sizeof(*out->recs));
 	}
 	if (!out->recs) {

@@ -219,37 +219,41 @@ void xfp_policy_free(struct xfp_policy *p)
 
 /* ---- the filter array ---------------------------------------------------- */
 
+#define BIG_BYTES ((size_t)2 << 20)
+#define BIG_MIN ((size_t)128 << 10) /* smaller ones: plain realloc() */
+
+void *xfp_big_realloc(void *p, size_t used, size_t want)
+{
+	void *q;
+
+	if (want < BIG_MIN)
+		return realloc(p, want);
+	want = (want + BIG_BYTES - 1) & ~(BIG_BYTES - 1);
+	if (posix_memalign(&q, BIG_BYTES, want))
+		return NULL;
+	(void)madvise(q, want, MADV_HUGEPAGE);
+	if (used)
+		memcpy(q, p, used);
+	free(p);
+	return q;
+}
+
 /*
  * 10,000 filters are 3.6 MiB.  Grown by doubling with realloc(), the
- * array was moved (remapped) a dozen times while parsing, and on the VMs
- * this runs on every first touch of a page after a move costs a fault of
- * 10-25 us: most of the parse time.  So the parser reserves the array
- * once from a count of the statements, in transparent huge pages when it
- * is large.
+ * array was moved (remapped) a dozen times while parsing, and every first
+ * touch of a page after a move faulted again: most of the parse time.  So
+ * the parser reserves the array once from a count of the statements.
  */
-#define FILTERS_HUGE ((size_t)2 << 20)
-
 int xfp_filters_reserve(struct xfp_policy *p, unsigned n)
 {
-	size_t bytes = (size_t)n * sizeof(*p->filters);
 	void *q;
 
 	if (n <= p->filters_cap)
 		return 0;
-	if (bytes >= FILTERS_HUGE / 2) {
-		bytes = (bytes + FILTERS_HUGE - 1) & ~(FILTERS_HUGE - 1);
-		if (posix_memalign(&q, FILTERS_HUGE, bytes))
-			return -ENOMEM;
-		(void)madvise(q, bytes, MADV_HUGEPAGE);
-		n = (unsigned)(bytes / sizeof(*p->filters));
-	} else {
-		q = malloc(bytes);
-		if (!q)
-			return -ENOMEM;
-	}
-	if (p->n_filters)
-		memcpy(q, p->filters, p->n_filters * sizeof(*p->filters));
-	free(p->filters);
+	q = xfp_big_realloc(p->filters, p->n_filters * sizeof(*p->filters),
+			    (size_t)n * sizeof(*p->filters));
+	if (!q)
+		return -ENOMEM;
 	p->filters = q;
 	p->filters_cap = n;
 	return 0;

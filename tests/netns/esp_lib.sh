@@ -33,12 +33,7 @@ esp_hosts() { # creates A, B, C and starts no worker
 	DB=${TAG}b
 	CA=${TAG}ca
 	CB=${TAG}cb
-	veth_new "$DA" "$A" "$CA" "$C"
-	veth_new "$DB" "$B" "$CB" "$C"
-	ip -n "$C" link add br0 type bridge
-	ip -n "$C" link set "$CA" master br0
-	ip -n "$C" link set "$CB" master br0
-	ip -n "$C" link set br0 up
+	veth_bridged "$DA" "$A" "$CA" "$DB" "$B" "$CB" "$C"
 	ip -n "$A" addr add 198.18.0.1/24 dev "$DA"
 	ip -n "$B" addr add 198.18.0.2/24 dev "$DB"
 	ip -n "$A" addr add 2001:db8::1/64 dev "$DA" nodad

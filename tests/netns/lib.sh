@@ -104,6 +104,18 @@ veth_new() { # A NSA B NSB
 	ip -n "$4" link set "$3" up
 }
 
+# veth_bridged DA NSA CA DB NSB CB NSC: DA in NSA and DB in NSB, wired
+# through bridge br0 in NSC (where CA and CB, their peers, are ports): a
+# link between two hosts with a point in the middle to capture on.
+veth_bridged() {
+	veth_new "$1" "$2" "$3" "$7"
+	veth_new "$4" "$5" "$6" "$7"
+	ip -n "$7" link add br0 type bridge
+	ip -n "$7" link set "$3" master br0
+	ip -n "$7" link set "$6" master br0
+	ip -n "$7" link set br0 up
+}
+
 bpffs_private() {
 	mkdir -p "$TMPD/bpffs"
 	mount -t bpf bpf "$TMPD/bpffs" || { fail "mount private bpffs" "mount -t bpf failed"; done_testing; }

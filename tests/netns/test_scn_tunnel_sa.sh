@@ -35,12 +35,7 @@ netns_new C gc
 netns_new HA ha
 netns_new HB hb
 DA=${TAG}wa DB=${TAG}wb CA=${TAG}ca CB=${TAG}cb
-veth_new "$DA" "$A" "$CA" "$C"
-veth_new "$DB" "$B" "$CB" "$C"
-ip -n "$C" link add br0 type bridge
-ip -n "$C" link set "$CA" master br0
-ip -n "$C" link set "$CB" master br0
-ip -n "$C" link set br0 up
+veth_bridged "$DA" "$A" "$CA" "$DB" "$B" "$CB" "$C"
 veth_new "${TAG}la" "$A" "${TAG}hA" "$HA"
 veth_new "${TAG}lb" "$B" "${TAG}hB" "$HB"
 ip -n "$A" addr add 198.18.0.1/15 dev "$DA"

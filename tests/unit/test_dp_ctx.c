@@ -113,6 +113,26 @@ static void ipsec_text(struct gen_rng *r, struct gen_buf *b)
 	}
 }
 
+/* Packet dp in protection context c at layer: the compiled table's
+ * decision (*got) against the reference's (*want, outcome *v / *why);
+ * true when they differ in verdict, reason or deciding filter. */
+static bool ctx_differs(const struct xfp_policy *p, const struct dp_table *t,
+			const struct dp_device *d, enum xfp_layer layer,
+			struct dp_pkt *dp, unsigned c, struct xfp_dp_decision *got,
+			struct xfp_decision *want, uint8_t *v, uint8_t *why)
+{
+	struct xfp_pkt rp;
+
+	dp->ctx = (uint8_t)c;
+	dp_pkt_to_ref(dp, d, &rp);
+	dp_ctx_to_ref(p, c, &rp);
+	assert_int_equal(xfp_ref_classify(p, layer, &rp, want), 0);
+	dp_outcome(want, v, why, NULL);
+	return dp_table_lookup(t, layer, dp, got, NULL) ||
+	       got->verdict != *v || got->reason != *why ||
+	       got->filter_id != want->filter_id;
+}
+
 static unsigned compare(uint64_t seed, unsigned nfilters, unsigned npk)
 {
 	struct gen_rng r = { seed, 0 };
@@ -154,7 +174,6 @@ static unsigned compare(uint64_t seed, unsigned nfilters, unsigned npk)
 					  layer == XFP_LAYER_ALE_AUTH_CONNECT;
 				struct xfp_dp_decision got;
 				struct xfp_decision want;
-				struct xfp_pkt rp;
 				struct dp_pkt dp;
 				uint8_t v, why;
 
@@ -162,17 +181,9 @@ static unsigned compare(uint64_t seed, unsigned nfilters, unsigned npk)
 				if (c && layer == XFP_LAYER_OUTBOUND_TRANSPORT)
 					continue;
 				gen_dp_pkt(&g, dir, &dp);
-				dp.ctx = (uint8_t)c;
-				dp_pkt_to_ref(&dp, &dev, &rp);
-				dp_ctx_to_ref(p, c, &rp);
-				assert_int_equal(
-					xfp_ref_classify(p, layer, &rp, &want),
-					0);
-				dp_outcome(&want, &v, &why, NULL);
-				if (dp_table_lookup(&t, layer, &dp, &got,
-						    NULL) ||
-				    got.verdict != v || got.reason != why ||
-				    got.filter_id != want.filter_id) {
+				if (ctx_differs(p, &t, &dev,
+						(enum xfp_layer)layer, &dp, c,
+						&got, &want, &v, &why)) {
 					if (++bad <= 3)
 						print_message(
 							"seed %llu packet %u ctx %u "
@@ -372,7 +383,6 @@ static unsigned scenario(const struct scn *sc)
 		struct dp_pkt dp = { 0 };
 		struct xfp_dp_decision got;
 		struct xfp_decision want;
-		struct xfp_pkt rp;
 		uint8_t v, why;
 
 		x /= XFP_DP_LAYERS;
@@ -397,17 +407,8 @@ static unsigned scenario(const struct scn *sc)
 		dp.local_port = ports[po];
 		dp.remote_port = (uint16_t)(40000 + po);
 		dp.icmp_type = (uint8_t)(po * 3);
-		dp.ctx = (uint8_t)c;
-		dp_pkt_to_ref(&dp, &dev, &rp);
-		dp_ctx_to_ref(p, c, &rp);
-		assert_int_equal(xfp_ref_classify(p, (enum xfp_layer)layer,
-						  &rp, &want),
-				 0);
-		dp_outcome(&want, &v, &why, NULL);
-		if (dp_table_lookup(&t, (enum xfp_layer)layer, &dp, &got,
-				    NULL) ||
-		    got.verdict != v || got.reason != why ||
-		    got.filter_id != want.filter_id) {
+		if (ctx_differs(p, &t, &dev, (enum xfp_layer)layer, &dp, c,
+				&got, &want, &v, &why)) {
 			if (++bad <= 3)
 				print_message(
 					"%s: %s -> %s proto %u port %u ctx %u "
