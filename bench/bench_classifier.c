@@ -448,7 +448,8 @@ int main(int argc, char **argv)
 		xfp_xdp__destroy(r->hit);
 	}
 	printf("commit(ms): median of %d, each in a fresh child process "
-	       "(fastest-slowest:", COMMITS);
+	       "(fastest-slowest:",
+	       COMMITS);
 	for (size_t i = 0; i < NSIZES; i++)
 		printf(" %u: %.1f-%.1f", rows[i].filters, rows[i].commit_min,
 		       rows[i].commit_max);
@@ -479,8 +480,7 @@ int main(int argc, char **argv)
 			rows[i].miss6, rows[i].hit4, rows[i].hit6,
 			rows[i].commit_ms, rows[i].commit_min,
 			rows[i].commit_max, COMMITS, rows[i].compile_ms,
-			rows[i].nodes,
-			rows[i].depth, rows[i].records,
+			rows[i].nodes, rows[i].depth, rows[i].records,
 			rows[i].miss4 / rows[0].miss4,
 			rows[i].miss6 / rows[0].miss6);
 	fprintf(jf, "]}\n");

@@ -575,7 +575,8 @@ static unsigned rx_batch(struct xw_queue *q, struct xw_umem *u, bool inbound)
 
 	n = xsk_ring_cons__peek(&u->rx, XW_BATCH, &idx);
 	for (i = 0; i < n && i < XW_AHEAD; i++) {
-		const struct xdp_desc *nx = xsk_ring_cons__rx_desc(&u->rx, idx + i);
+		const struct xdp_desc *nx =
+			xsk_ring_cons__rx_desc(&u->rx, idx + i);
 
 		prefetch_frame(xsk_umem__get_data(u->area, nx->addr), nx->len);
 	}
@@ -703,9 +704,8 @@ struct xw *xw_start(const struct xw_opts *o, int xsks_fd, int xsks_out_fd,
 		if (!e)
 			w->q[i].started = true;
 		else
-			fprintf(stderr,
-				"xfp worker: queue %u thread%s: %s\n", i,
-				o->ncpus ? " on its CPU" : "", strerror(-e));
+			fprintf(stderr, "xfp worker: queue %u thread%s: %s\n",
+				i, o->ncpus ? " on its CPU" : "", strerror(-e));
 	}
 	if (e) {
 		xw_stop(w);

@@ -68,8 +68,7 @@ static size_t table_bytes(uint32_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	return ((size_t)n * sizeof(struct xfp_dp_rec) + page - 1) &
-	       ~(page - 1);
+	return ((size_t)n * sizeof(struct xfp_dp_rec) + page - 1) & ~(page - 1);
 }
 
 static int freeze(int fd)
@@ -160,9 +159,10 @@ int dp_commit(int outer_fd, struct dp_table *t, char *err, size_t errlen)
 	if (t->map_len) {
 		r = seal_mapped(t);
 		if (r) {
-			snprintf(err, errlen,
-				 "cannot freeze the policy table (%u records): %s",
-				 t->n, strerror(-r));
+			snprintf(
+				err, errlen,
+				"cannot freeze the policy table (%u records): %s",
+				t->n, strerror(-r));
 			return r;
 		}
 		r = dp_table_install(outer_fd, t->fd);

@@ -44,10 +44,10 @@ static void addr_text(struct gen_rng *r, int fam, char *buf, size_t len)
 static void ipsec_text(struct gen_rng *r, struct gen_buf *b)
 {
 	static const char *const algs[] = { "aes128gcm16", "sha256",
-					     "aes128gmac", "chacha20poly1305" };
+					    "aes128gmac", "chacha20poly1305" };
 	static const char *const ids[] = { "machine:m1", "machine:m2",
-					   "machine:m3", "user:u1", "user:u2",
-					   "user:u3" };
+					   "machine:m3", "user:u1",
+					   "user:u2",	 "user:u3" };
 	unsigned nsa = 1 + gen_below(r, 4);
 
 	gen_printf(b, "group add g1 { machine:m1, machine:m2 }\n");
@@ -118,8 +118,9 @@ static void ipsec_text(struct gen_rng *r, struct gen_buf *b)
  * true when they differ in verdict, reason or deciding filter. */
 static bool ctx_differs(const struct xfp_policy *p, const struct dp_table *t,
 			const struct dp_device *d, enum xfp_layer layer,
-			struct dp_pkt *dp, unsigned c, struct xfp_dp_decision *got,
-			struct xfp_decision *want, uint8_t *v, uint8_t *why)
+			struct dp_pkt *dp, unsigned c,
+			struct xfp_dp_decision *got, struct xfp_decision *want,
+			uint8_t *v, uint8_t *why)
 {
 	struct xfp_pkt rp;
 
@@ -128,9 +129,8 @@ static bool ctx_differs(const struct xfp_policy *p, const struct dp_table *t,
 	dp_ctx_to_ref(p, c, &rp);
 	assert_int_equal(xfp_ref_classify(p, layer, &rp, want), 0);
 	dp_outcome(want, v, why, NULL);
-	return dp_table_lookup(t, layer, dp, got, NULL) ||
-	       got->verdict != *v || got->reason != *why ||
-	       got->filter_id != want->filter_id;
+	return dp_table_lookup(t, layer, dp, got, NULL) || got->verdict != *v ||
+	       got->reason != *why || got->filter_id != want->filter_id;
 }
 
 static unsigned compare(uint64_t seed, unsigned nfilters, unsigned npk)
@@ -170,8 +170,9 @@ static unsigned compare(uint64_t seed, unsigned nfilters, unsigned npk)
 		gen_packet(&r, &g);
 		for (unsigned c = 0; c < nctx; c++) {
 			for (int layer = 0; layer < XFP_DP_LAYERS; layer++) {
-				int dir = layer == XFP_LAYER_OUTBOUND_TRANSPORT ||
-					  layer == XFP_LAYER_ALE_AUTH_CONNECT;
+				int dir =
+					layer == XFP_LAYER_OUTBOUND_TRANSPORT ||
+					layer == XFP_LAYER_ALE_AUTH_CONNECT;
 				struct xfp_dp_decision got;
 				struct xfp_decision want;
 				struct dp_pkt dp;
@@ -246,8 +247,8 @@ static void contexts_only_when_needed(void **state)
 
 	(void)state;
 	assert_non_null(p);
-	assert_int_equal(dp_compile(p, &dev, text, sizeof(text) - 1, 1, &t,
-				    err, sizeof(err)),
+	assert_int_equal(dp_compile(p, &dev, text, sizeof(text) - 1, 1, &t, err,
+				    sizeof(err)),
 			 0);
 	assert_int_equal(dp_table_n_ctx(&t), 0);
 	dp_table_free(&t);
@@ -258,8 +259,10 @@ static void contexts_only_when_needed(void **state)
 	assert_int_equal(dp_table_n_ctx(&t), XFP_CTX_SA_BASE);
 	{
 		/* encrypted: the ALE filter permits; secured only: blocks */
-		struct dp_pkt dp = { .family = 4, .proto = 6,
-				     .local_port = 80, .remote_port = 999 };
+		struct dp_pkt dp = { .family = 4,
+				     .proto = 6,
+				     .local_port = 80,
+				     .remote_port = 999 };
 		struct xfp_dp_decision got;
 
 		dp.local.b[10] = dp.local.b[11] = 0xff;
@@ -288,8 +291,8 @@ static void contexts_only_when_needed(void **state)
 		/* a context the table does not have: refused */
 		dp.ctx = XFP_CTX_SA_BASE;
 		assert_int_not_equal(
-			dp_table_lookup(&t, XFP_LAYER_ALE_AUTH_RECV_ACCEPT,
-					&dp, &got, NULL),
+			dp_table_lookup(&t, XFP_LAYER_ALE_AUTH_RECV_ACCEPT, &dp,
+					&got, NULL),
 			0);
 	}
 	dp_table_free(&t);
@@ -306,13 +309,13 @@ struct scn {
 	const char *file, *extra;
 };
 
-#define SA_PAIR(ALG, ID)                                                     \
-	"filter add p-in layer inbound-transport local-addr-type unicast "   \
-	"local-addr 198.18.0.1 remote-addr 198.18.0.2 action "               \
-	"inbound-transport context persist-connection-security\n"            \
-	"filter add p-out layer outbound-transport local-addr-type unicast " \
-	"local-addr 198.18.0.1 remote-addr 198.18.0.2 action "               \
-	"outbound-transport context negotiate-discover\n"                    \
+#define SA_PAIR(ALG, ID)                                                      \
+	"filter add p-in layer inbound-transport local-addr-type unicast "    \
+	"local-addr 198.18.0.1 remote-addr 198.18.0.2 action "                \
+	"inbound-transport context persist-connection-security\n"             \
+	"filter add p-out layer outbound-transport local-addr-type unicast "  \
+	"local-addr 198.18.0.1 remote-addr 198.18.0.2 action "                \
+	"outbound-transport context negotiate-discover\n"                     \
 	"sa add peer filter p-out inbound-filter p-in spi-in 0x1101 spi-out " \
 	"0x1102 alg " ALG " key-file none " ID "\n"
 
@@ -376,7 +379,8 @@ static unsigned scenario(const struct scn *sc)
 	}
 	nctx = dp_table_n_ctx(&t);
 	/* every (family, local, remote, protocol, port, context, layer) */
-	for (unsigned k = 0; k < 2 * 7 * 7 * 6 * 6 * nctx * XFP_DP_LAYERS; k++) {
+	for (unsigned k = 0; k < 2 * 7 * 7 * 6 * 6 * nctx * XFP_DP_LAYERS;
+	     k++) {
 		unsigned x = k, layer = x % XFP_DP_LAYERS, c, po, pi, r, l;
 		int fam;
 		const char *const *as;
