@@ -316,9 +316,20 @@ static __always_inline int xfp_parse_l4(struct xfp_cursor *c,
 	}
 	case IPPROTO_AH: {
 		struct ah_hdr_x *ah = c->pos;
+		__u32 ahlen;
 
 		if ((void *)(ah + 1) > c->end ||
 		    !xfp_in_datagram(c, frame, p, sizeof(*ah)))
+			return XFP_DROP_PARSE_AH;
+		/* RFC 4302 2.2: the header is (hdrlen + 2) 32-bit words,
+		 * the fixed 12 bytes and the ICV, a multiple of 8 bytes on
+		 * IPv6.  The ICV's length is the SA's, checked by the
+		 * worker.  The whole header must lie in the datagram (and
+		 * so in the frame: l3_end <= flen); on TC it may reach into
+		 * paged data, which is never read here. */
+		ahlen = ((__u32)ah->hdrlen + 2) * 4;
+		if (ahlen < sizeof(*ah) || (p->family == 6 && (ahlen & 7)) ||
+		    !xfp_in_datagram(c, frame, p, ahlen))
 			return XFP_DROP_PARSE_AH;
 		p->spi = ah->spi;
 		break;

@@ -213,8 +213,10 @@ static inline void dp_frame(const struct gen_pkt *g, struct pkt *p)
 		pkt_payload(p, 16);
 		break;
 	case 51: {
+		/* 24 bytes (length field 4): the fixed 12 and a 12-byte ICV,
+		 * the payload below; valid on IPv4 and IPv6. */
 		uint8_t ah[12] = { 59,
-				   1,
+				   4,
 				   0,
 				   0,
 				   (uint8_t)(g->spi >> 24),

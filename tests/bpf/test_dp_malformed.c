@@ -73,7 +73,8 @@ static void b_natt4(struct pkt *p)
 
 static void b_ah6(struct pkt *p)
 {
-	static const uint8_t ah[12] = { 59,   1,    0, 0, 0, 0,
+	/* Length field 4: 24 bytes, the fixed 12 and a 12-byte ICV. */
+	static const uint8_t ah[24] = { 59,   4,    0, 0, 0, 0,
 					0x42, 0x42, 0, 0, 0, 1 };
 
 	pkt_eth(p, ETH_P_IPV6);
@@ -122,7 +123,7 @@ static const struct base bases[] = {
 	  b_ah6,
 	  { { 14, XFP_DROP_PARSE_ETH },
 	    { 54, XFP_DROP_PARSE_IPV6 },
-	    { 66, XFP_DROP_PARSE_AH } },
+	    { 78, XFP_DROP_PARSE_AH } },
 	  3,
 	  XFP_DROP_PARSE_IPV6,
 	  XFP_DROP_NO_SA },

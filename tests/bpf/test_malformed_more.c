@@ -16,7 +16,8 @@
  * length against the frame, link-layer padding, IPv6 Hop-by-Hop loops and
  * long/oversized/cut extension headers and fragment headers, NAT-T
  * keepalives (good and almost), empty and inconsistent UDP on 4500, ESP
- * shorter than SPI+sequence, AH with bad length fields, TCP data offset,
+ * shorter than SPI+sequence, AH length fields (below 12 bytes, beyond the
+ * datagram, not a multiple of 8 on IPv6, and good ones), TCP data offset,
  * ICMP cut short, stacked VLAN tags, non-IP frames.
  */
 #include <errno.h>
@@ -301,6 +302,8 @@ static void esp7(struct pkt *p)
 	finish4(p);
 }
 
+/* AH with length field @hdrlen: the fixed 12 bytes and 12 more, so the
+ * datagram holds an AH header of up to 24 bytes (length field 4). */
 static void ah(struct pkt *p, int v6, uint8_t hdrlen)
 {
 	uint8_t h[12] = { 59, hdrlen, 0, 0, 0, 0, 0x42, 0x42, 0, 0, 0, 1 };
@@ -320,15 +323,51 @@ static void ah(struct pkt *p, int v6, uint8_t hdrlen)
 
 static void ah_len0(struct pkt *p)
 {
-	ah(p, 0, 0);
-}
-static void ah_len255(struct pkt *p)
-{
-	ah(p, 0, 255);
+	ah(p, 0, 0); /* 8 bytes: below the fixed 12 */
 }
 static void ah6_len0(struct pkt *p)
 {
 	ah(p, 1, 0);
+}
+static void ah_len255(struct pkt *p)
+{
+	ah(p, 0, 255); /* 1,028 bytes in a 24-byte payload */
+}
+static void ah_len5(struct pkt *p)
+{
+	ah(p, 0, 5); /* 28 bytes: one word beyond the datagram */
+}
+static void ah_len5_padded(struct pkt *p)
+{
+	/* The same, with the missing word (and 2 bytes more) in link-layer
+	 * padding: in the frame, not in the datagram. */
+	ah(p, 0, 5);
+	memset(p->data + p->len, 0, 6);
+	p->len += 6;
+}
+static void ah6_len1(struct pkt *p)
+{
+	ah(p, 1, 1); /* 12 bytes: not a multiple of 8 */
+}
+static void ah6_len3(struct pkt *p)
+{
+	ah(p, 1, 3); /* 20 bytes */
+}
+static void ah_len1(struct pkt *p)
+{
+	ah(p, 0, 1); /* 12 bytes, no ICV: well-formed for the parser */
+}
+static void ah_len2(struct pkt *p)
+{
+	ah(p, 0, 2); /* 16 bytes: a multiple of 4 is enough on IPv4 */
+}
+static void ah_len4(struct pkt *p)
+{
+	ah(p, 0, 4); /* 24 bytes, to the end of the datagram */
+}
+static void ah6_len4(struct pkt *p)
+{
+	ah(p, 1, 4);
 }
 
 static void ah11(struct pkt *p)
@@ -537,11 +576,27 @@ int main(void)
 		  EGRESS_SAME },
 		{ "ah of 11 bytes: parse-ah", ah11, XFP_DROP_PARSE_AH,
 		  EGRESS_SAME },
-		{ "ah length field 0, unknown spi: no-sa", ah_len0,
+		{ "ah length field 0 (8 bytes): parse-ah", ah_len0,
+		  XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah v6 length field 0 (8 bytes): parse-ah", ah6_len0,
+		  XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah length field 255, beyond the datagram: parse-ah",
+		  ah_len255, XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah length one word beyond the datagram: parse-ah", ah_len5,
+		  XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah length beyond the datagram, into link padding: parse-ah",
+		  ah_len5_padded, XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah v6 length 12 bytes, not a multiple of 8: parse-ah",
+		  ah6_len1, XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah v6 length 20 bytes, not a multiple of 8: parse-ah",
+		  ah6_len3, XFP_DROP_PARSE_AH, EGRESS_SAME },
+		{ "ah length 12 bytes, unknown spi: no-sa", ah_len1,
 		  XFP_DROP_NO_SA, 0 },
-		{ "ah length field 255, unknown spi: no-sa", ah_len255,
-		  XFP_DROP_NO_SA, 0 },
-		{ "ah v6 length field 0, unknown spi: no-sa", ah6_len0,
+		{ "ah length 16 bytes (v4: multiple of 4), unknown spi: no-sa",
+		  ah_len2, XFP_DROP_NO_SA, 0 },
+		{ "ah length to the datagram's end, unknown spi: no-sa",
+		  ah_len4, XFP_DROP_NO_SA, 0 },
+		{ "ah v6 length 24 bytes, unknown spi: no-sa", ah6_len4,
 		  XFP_DROP_NO_SA, 0 },
 		{ "tcp data offset 4: parse-l4", tcp_doff4, XFP_DROP_PARSE_L4,
 		  EGRESS_SAME },

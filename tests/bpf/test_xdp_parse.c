@@ -92,15 +92,38 @@ static void esp4(struct pkt *p)
 	pkt_payload(p, 48);
 }
 
-static void ah6(struct pkt *p)
+/* IPv6 AH with length field @hdrlen, 12 fixed bytes and 12 more
+ * (a 12-byte ICV when @hdrlen is 4), lengths consistent. */
+static void ah6_len(struct pkt *p, unsigned char hdrlen)
 {
-	static const unsigned char ah[12] = { IPPROTO_UDP, 1,	 0, 0, 0, 0,
-					      0x20,	   0x01, 0, 0, 0, 1 };
+	unsigned char ah[12] = { IPPROTO_UDP, hdrlen, 0, 0, 0, 0,
+				 0x20,	      0x01,   0, 0, 0, 1 };
 
 	pkt_eth(p, ETH_P_IPV6);
 	pkt_ipv6(p, IPPROTO_AH, V6A, V6B);
 	pkt_bytes(p, ah, sizeof(ah));
 	pkt_payload(p, 12);
+	pkt_finish(p);
+}
+
+static void ah6(struct pkt *p)
+{
+	ah6_len(p, 4); /* 24 bytes: to the end of the datagram */
+}
+
+static void ah6_too_short(struct pkt *p)
+{
+	ah6_len(p, 0); /* 8 bytes, below the fixed 12 */
+}
+
+static void ah6_not_8(struct pkt *p)
+{
+	ah6_len(p, 3); /* 20 bytes: IPv6 wants a multiple of 8 */
+}
+
+static void ah6_beyond_datagram(struct pkt *p)
+{
+	ah6_len(p, 6); /* 32 bytes in a 24-byte payload */
 }
 
 static void udp4_vlan(struct pkt *p)
@@ -250,6 +273,12 @@ static const struct tcase cases[] = {
 	  XDP_DROP, XFP_DROP_NO_SA, XFP_PROTO_IPV4, XFP_PROTO_ESP },
 	{ "ipv6 ah with an unknown spi is counted and dropped as no-sa", ah6,
 	  XDP_DROP, XFP_DROP_NO_SA, XFP_PROTO_IPV6, XFP_PROTO_AH },
+	{ "ipv6 ah length field below 12 bytes dropped", ah6_too_short,
+	  XDP_DROP, XFP_DROP_PARSE_AH, -1, -1 },
+	{ "ipv6 ah length not a multiple of 8 dropped", ah6_not_8, XDP_DROP,
+	  XFP_DROP_PARSE_AH, -1, -1 },
+	{ "ipv6 ah length beyond the datagram dropped", ah6_beyond_datagram,
+	  XDP_DROP, XFP_DROP_PARSE_AH, -1, -1 },
 	{ "802.1q tagged ipv4 udp", udp4_vlan, XDP_PASS, 0, XFP_PROTO_IPV4,
 	  XFP_PROTO_UDP },
 	{ "802.1ad+802.1q tagged ipv6 udp", udp6_qinq, XDP_PASS, 0,

@@ -4,8 +4,9 @@
  * transport packets of DPDK's app/test/test_cryptodev_security_ipsec_
  * test_vectors.h), round trips for every AH algorithm/mode/family/ESN and both
  * engines, which header fields are covered and which are not (mutable
- * fields, IPv4 options, IPv6 options), tampering, truncation, and AH+ESP
- * bundles through xfp_ipsec_input.
+ * fields, IPv4 options, IPv6 options), tampering, truncation, AH+ESP
+ * bundles through xfp_ipsec_input, and the datapath's AH length check
+ * (bpf/lib/parse.h) against the worker's.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,6 +17,9 @@
 #include "crypto/ah.h"
 #include "crypto/ipsec.h"
 #include "tests/unit/data/crypto/testutil.h"
+/* After <netinet/in.h>; parse.h carries clang's `#pragma unroll`. */
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+#include "bpf/lib/parse.h"
 
 static const enum xfp_alg AH_ALGS[] = { XFP_ALG_AH_SHA256, XFP_ALG_AH_SHA512,
 					XFP_ALG_AH_SHA1 };
@@ -430,6 +434,93 @@ static void test_tamper_truncate_replay(void **state)
 	}
 }
 
+/*
+ * The datapath's parser (bpf/lib/parse.h compiled for userspace) on @ip
+ * behind an Ethernet header, the frame ending with the packet: its drop
+ * reason; *dp the parse.
+ */
+static int dp_parse(const uint8_t *ip, size_t len, struct xfp_parsed *dp)
+{
+	/* The frame starts 2 bytes in, as a driver's (NET_IP_ALIGN). */
+	static uint64_t buf[(2 + 14 + TU_FRAME + 7) / 8];
+	uint8_t *fr = (uint8_t *)buf + 2;
+	uint16_t et = (ip[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+
+	memset(fr, 0, 12);
+	fr[12] = (uint8_t)(et >> 8);
+	fr[13] = (uint8_t)et;
+	memcpy(fr + 14, ip, len);
+	memset(dp, 0, sizeof(*dp));
+	return xfp_parse_frame(fr, fr + 14 + len, dp);
+}
+
+/*
+ * The datapath never drops as parse-ah an AH packet the worker accepts:
+ * every packet xfp_ah_encap() makes (each algorithm, mode and family)
+ * reaches the datapath's SPI check, and of the 256 values of its length
+ * field the worker takes only its own, which the datapath takes too.  The
+ * datapath refuses exactly the lengths RFC 4302 rules out: below 12
+ * bytes, not a multiple of 8 on IPv6, beyond the datagram.
+ */
+static void test_datapath_ah_length(void **state)
+{
+	unsigned n = 0;
+
+	(void)state;
+	for (size_t a = 0; a < 3; a++)
+		for (unsigned bits = 0; bits < 4; bits++) {
+			uint8_t mode = bits & 1;
+			bool v6 = bits & 2; /* inner and outer */
+			struct xfp_sa *out, *in;
+			uint8_t p[300], enc[400];
+			size_t l = inner_pkt(p, v6, 100, bits), el, off;
+			struct xfp_parsed dp;
+			unsigned own;
+			struct tu_frame f;
+
+			pair(AH_ALGS[a], mode, v6, false, XFP_ENGINE_OPENSSL,
+			     XFP_ENGINE_OPENSSL, &out, &in);
+			tu_frame_set(&f, p, l);
+			assert_int_equal(xfp_ah_encap(out, &f.pkt), 0);
+			el = f.pkt.len;
+			memcpy(enc, f.pkt.data, el);
+			off = v6 ? 40 : 20;
+			own = enc[off + 1];
+			assert_int_equal(dp_parse(enc, el, &dp), XFP_DROP_NONE);
+			assert_int_equal(dp.l4_proto, XFP_IPSEC_AH);
+			assert_int_equal(bpf_ntohl(dp.spi), out->spi);
+			for (unsigned h = 0; h < 256; h++) {
+				size_t hl = ((size_t)h + 2) * 4;
+				bool rfc = hl >= 12 && !(v6 && hl % 8) &&
+					   off + hl <= el;
+				int r;
+
+				enc[off + 1] = (uint8_t)h;
+				r = dp_parse(enc, el, &dp);
+				if (r !=
+				    (rfc ? XFP_DROP_NONE : XFP_DROP_PARSE_AH))
+					fail_msg("%s %s v%d: length field %u: "
+						 "datapath %s, RFC 4302 %s",
+						 xfp_alg_name(AH_ALGS[a]),
+						 tu_mode_name(mode), v6 ? 6 : 4,
+						 h, xfp_drop_names[r],
+						 rfc ? "valid" : "invalid");
+				if (h == own)
+					continue;
+				tu_frame_set(&f, enc, el);
+				assert_int_equal(xfp_ah_decap(in, &f.pkt),
+						 -XFP_E_TRUNC);
+				n++;
+			}
+			enc[off + 1] = (uint8_t)own;
+			tu_frame_set(&f, enc, el);
+			assert_int_equal(xfp_ah_decap(in, &f.pkt), 0);
+			xfp_sa_free(out);
+			xfp_sa_free(in);
+		}
+	assert_int_equal(n, 3 * 4 * 255);
+}
+
 /* AH around ESP, through the inbound entry point and the SA database. */
 static void test_bundle_ah_esp(void **state)
 {
@@ -486,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_options),
 		cmocka_unit_test(test_tamper_truncate_replay),
 		cmocka_unit_test(test_bundle_ah_esp),
+		cmocka_unit_test(test_datapath_ah_length),
 	};
 
 	return cmocka_run_group_tests_name("ah", tests, NULL, NULL);
