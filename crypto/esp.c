@@ -177,7 +177,7 @@ int xfp_esp_encap(struct xfp_sa *sa, struct xfp_pkt_buf *pkt)
 
 	if (!xfp_sa_claim(sa))
 		return out_fail(sa, XFP_SA_OUT_HANDOFF, XFP_E_HANDOFF);
-	if (xfp_sa_state(sa) >= XFP_SA_EXPIRED)
+	if (xfp_sa_expired(sa))
 		return out_fail(sa, XFP_SA_OUT_SA_EXPIRED, XFP_E_EXPIRED);
 	seq = sa->oseq + 1;
 	if ((!sa->esn && seq > UINT32_MAX) || seq == 0) {
@@ -289,7 +289,7 @@ int xfp_esp_decap(struct xfp_sa *sa, struct xfp_pkt_buf *pkt)
 
 	if (!xfp_sa_claim(sa))
 		return in_fail(sa, XFP_SA_IN_HANDOFF, XFP_E_HANDOFF);
-	if (xfp_sa_state(sa) >= XFP_SA_EXPIRED)
+	if (xfp_sa_expired(sa))
 		return in_fail(sa, XFP_SA_IN_SA_EXPIRED, XFP_E_EXPIRED);
 	if (xfp_ip_parse(ip, pkt->len, false, &ii))
 		return in_fail(sa, XFP_SA_IN_HDR_ERROR, XFP_E_TRUNC);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -71,6 +72,44 @@ bool xfp_sa_claim(struct xfp_sa *sa)
 void xfp_sa_unclaim(struct xfp_sa *sa)
 {
 	__atomic_store_n(&sa->owner, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t (*clock_source)(void) = mono_ns;
+
+uint64_t xfp_clock_ns(void)
+{
+	return __atomic_load_n(&clock_source, __ATOMIC_RELAXED)();
+}
+
+void xfp_clock_set_source(uint64_t (*now_ns)(void))
+{
+	__atomic_store_n(&clock_source, now_ns ? now_ns : mono_ns,
+			 __ATOMIC_RELAXED);
+}
+
+static __thread uint64_t batch_ns; /* 0: no batch open */
+
+void xfp_clock_batch_begin(void)
+{
+	batch_ns = xfp_clock_ns();
+}
+
+void xfp_clock_batch_end(void)
+{
+	batch_ns = 0;
+}
+
+uint64_t xfp_clock_packet_ns(void)
+{
+	return batch_ns ? batch_ns : xfp_clock_ns();
 }
 
 void xfp_sa_set_state(struct xfp_sa *sa, enum xfp_sa_state st)
@@ -179,6 +218,15 @@ struct xfp_sa *xfp_sa_new(const struct xfp_sa_config *cfg, int *err)
 	sa->sel = cfg->sel;
 	sa->soft = cfg->soft;
 	sa->hard = cfg->hard;
+	if (cfg->hard.seconds) {
+		/* Saturates at the end of the clock, 584 years from boot. */
+		uint64_t now = xfp_clock_ns();
+		uint64_t left = (UINT64_MAX - now) / 1000000000u;
+		uint64_t sec = cfg->hard.seconds < left ? cfg->hard.seconds :
+							  left;
+
+		sa->hard_time = now + sec * 1000000000u;
+	}
 	sa->idle_seconds = cfg->idle_seconds;
 	sa->ctx = xfp_sa_config_ctx(cfg);
 	sa->oseq = cfg->seq_start;

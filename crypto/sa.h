@@ -122,7 +122,8 @@ struct xfp_selector {
 
 /* Lifetime limits; 0 means no limit. */
 struct xfp_lifetime {
-	uint64_t seconds; /* since install */
+	uint64_t seconds; /* since install (hard: since xfp_sa_new, see
+			   * xfp_sa_expired) */
 	uint64_t bytes; /* bytes of the IP packets protected */
 	uint64_t packets;
 };
@@ -187,6 +188,8 @@ struct xfp_sa {
 	struct xfp_lifetime soft, hard;
 	uint64_t idle_seconds;
 	uint64_t add_time;
+	uint64_t hard_time; /* packet clock (ns) of the hard seconds limit,
+			     * 0 = none */
 	uint64_t iv_mask; /* random; IV = seq XOR iv_mask */
 	uint16_t hdr_len; /* ESP/AH header bytes incl. IV / ICV */
 	const uint64_t *clock; /* coarse seconds, maintained by the db */
@@ -249,6 +252,45 @@ static inline enum xfp_sa_state xfp_sa_state(const struct xfp_sa *sa)
 
 /* Raise the state (never lowers it). */
 void xfp_sa_set_state(struct xfp_sa *sa, enum xfp_sa_state st);
+
+/*
+ * The packet clock: CLOCK_MONOTONIC in nanoseconds.  A hard lifetime in
+ * seconds counts on it from the SA's creation in xfp_sa_new() (for an SA
+ * of the database that is just before it is published, so never later
+ * than its install).  Tests replace the source with
+ * xfp_clock_set_source(); NULL restores CLOCK_MONOTONIC.
+ */
+uint64_t xfp_clock_ns(void);
+void xfp_clock_set_source(uint64_t (*now_ns)(void));
+
+/*
+ * A thread that processes packets in batches reads the packet clock once
+ * at the start of each (begin) and its packet functions use that reading
+ * until end; outside a batch they read the clock for each packet.  A
+ * batch that begins before an SA's hard time may finish on it: the bound
+ * is the batch's duration.
+ */
+void xfp_clock_batch_begin(void);
+void xfp_clock_batch_end(void);
+uint64_t xfp_clock_packet_ns(void); /* the batch's reading, or the clock */
+
+/*
+ * Has @sa reached a hard limit?  Its state says so, or the packet clock is
+ * at or past its hard time, which expires it here.  Every packet function
+ * asks this before it touches the packet (the clock is only read for an
+ * SA with a hard seconds limit): no packet is protected or accepted on an
+ * SA whose hard time the packet clock has reached.
+ */
+static inline bool xfp_sa_expired(struct xfp_sa *sa)
+{
+	if (xfp_sa_state(sa) >= XFP_SA_EXPIRED)
+		return true;
+	if (sa->hard_time && xfp_clock_packet_ns() >= sa->hard_time) {
+		xfp_sa_set_state(sa, XFP_SA_EXPIRED);
+		return true;
+	}
+	return false;
+}
 
 /*
  * Packet-path lifetime accounting after a packet of @bytes went through:

@@ -321,9 +321,11 @@ int xfp_sadb_expire(struct xfp_sadb *db, uint64_t now, xfp_sa_event_cb cb,
 			enum xfp_sa_event ev = 0;
 
 			next = sa->id_next;
-			if (over(sa->hard.seconds, age))
-				xfp_sa_set_state(sa, XFP_SA_EXPIRED);
-			else if (over(sa->soft.seconds, age))
+			/* Hard seconds on the packet clock, as the packet
+			 * path sees them (the database clock could end an SA
+			 * up to a second early: add_time is the previous
+			 * tick's); soft seconds and idle on this one. */
+			if (!xfp_sa_expired(sa) && over(sa->soft.seconds, age))
 				xfp_sa_set_state(sa, XFP_SA_SOFT);
 			if (xfp_sa_state(sa) >= XFP_SA_SOFT &&
 			    !(sa->events & XFP_SA_EV_SOFT))

@@ -86,7 +86,10 @@ int xfp_sadb_del(struct xfp_sadb *db, uint32_t id);
  * Control thread, periodically: set the database clock to @now (seconds,
  * any monotonic origin), report soft/hard/idle events through @cb (which
  * must not call back into the database), delete hard-expired and idle SAs,
- * and reclaim memory.  Returns the number of SAs deleted.
+ * and reclaim memory.  Returns the number of SAs deleted.  Soft lifetimes
+ * in seconds and idle timeouts count on the database clock; hard lifetimes
+ * in seconds on the packet clock (xfp_sa_expired() in sa.h), so the tick
+ * deletes an SA exactly when its packets start to be refused.
  */
 int xfp_sadb_expire(struct xfp_sadb *db, uint64_t now, xfp_sa_event_cb cb,
 		    void *arg);

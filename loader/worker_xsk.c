@@ -574,6 +574,11 @@ static unsigned rx_batch(struct xw_queue *q, struct xw_umem *u, bool inbound)
 	unsigned idx, n, i;
 
 	n = xsk_ring_cons__peek(&u->rx, XW_BATCH, &idx);
+	if (!n)
+		return 0;
+	/* Hard lifetimes in seconds are checked against one clock reading
+	 * per batch: late by at most the batch's time (crypto/sa.h). */
+	xfp_clock_batch_begin();
 	for (i = 0; i < n && i < XW_AHEAD; i++) {
 		const struct xdp_desc *nx =
 			xsk_ring_cons__rx_desc(&u->rx, idx + i);
@@ -597,8 +602,8 @@ static unsigned rx_batch(struct xw_queue *q, struct xw_umem *u, bool inbound)
 		if (!passed)
 			frame_free(u->pool, copy.addr);
 	}
-	if (n)
-		xsk_ring_cons__release(&u->rx, n);
+	xfp_clock_batch_end();
+	xsk_ring_cons__release(&u->rx, n);
 	return n;
 }
 

@@ -2,7 +2,8 @@
 /*
  * test_sadb.c - the SA database: install/lookup/delete, the RFC 4303
  * lookup order, QSBR reclamation, soft/hard/idle lifetimes reported through
- * xfp_sadb_expire(), and reader threads looking SAs up while the control
+ * xfp_sadb_expire(), a hard lifetime in seconds refusing packets on the
+ * packet path (an injected packet clock), and reader threads looking SAs up while the control
  * thread installs and deletes them (run under ASan, a use-after-free in the
  * scheme would abort the test).
  */
@@ -169,6 +170,29 @@ static void on_event(void *arg, const struct xfp_sa *sa, enum xfp_sa_event ev)
 		e->idle++;
 }
 
+/* The packet clock, moved by hand (xfp_clock_set_source). */
+static uint64_t fake_ns;
+
+static uint64_t fake_clock(void)
+{
+	return fake_ns;
+}
+
+/* The database tick at @sec seconds, the packet clock moved along. */
+static int tick(struct xfp_sadb *db, uint64_t sec, struct events *ev)
+{
+	fake_ns = sec * 1000000000ull;
+	return xfp_sadb_expire(db, sec, on_event, ev);
+}
+
+static int real_clock(void **state)
+{
+	(void)state;
+	xfp_clock_batch_end();
+	xfp_clock_set_source(NULL);
+	return 0;
+}
+
 static void test_lifetimes(void **state)
 {
 	struct xfp_sadb *db = xfp_sadb_new(NULL);
@@ -180,20 +204,22 @@ static void test_lifetimes(void **state)
 	size_t l;
 
 	(void)state;
-	assert_int_equal(xfp_sadb_expire(db, 1000, on_event, &ev), 0);
+	xfp_clock_set_source(fake_clock);
+	assert_int_equal(tick(db, 1000, &ev), 0);
 	/* Time: soft at 60 s, hard at 100 s. */
 	in_cfg(&c, 20, 0x6000, "198.18.0.2");
 	c.soft.seconds = 60;
 	c.hard.seconds = 100;
 	assert_int_equal(xfp_sadb_add(db, &c), 0);
-	assert_int_equal(xfp_sadb_expire(db, 1059, on_event, &ev), 0);
+	assert_int_equal(tick(db, 1059, &ev), 0);
 	assert_int_equal(ev.soft, 0);
-	assert_int_equal(xfp_sadb_expire(db, 1060, on_event, &ev), 0);
+	assert_int_equal(tick(db, 1060, &ev), 0);
 	assert_int_equal(ev.soft, 1);
 	assert_int_equal(xfp_sa_state(xfp_sadb_lookup_id(db, 20)), XFP_SA_SOFT);
-	assert_int_equal(xfp_sadb_expire(db, 1070, on_event, &ev), 0);
+	assert_int_equal(tick(db, 1070, &ev), 0);
 	assert_int_equal(ev.soft, 1); /* reported once */
-	assert_int_equal(xfp_sadb_expire(db, 1100, on_event, &ev), 1);
+	assert_int_equal(tick(db, 1099, &ev), 0);
+	assert_int_equal(tick(db, 1100, &ev), 1);
 	assert_int_equal(ev.hard, 1);
 	assert_int_equal(ev.last_id, 20);
 	assert_null(xfp_sadb_lookup_id(db, 20));
@@ -209,12 +235,12 @@ static void test_lifetimes(void **state)
 	assert_int_equal(xfp_sadb_add(db, &c), 0);
 	sa = xfp_sadb_lookup_id(db, 21);
 	l = tu_udp_packet(p, false, "198.18.1.1", "198.18.2.2", 80, 0);
-	assert_int_equal(xfp_sadb_expire(db, 1120, on_event, &ev), 0);
+	assert_int_equal(tick(db, 1120, &ev), 0);
 	tu_frame_set(&f, p, l);
 	assert_int_equal(xfp_esp_encap(out, &f.pkt), 0);
 	assert_int_equal(xfp_esp_decap(sa, &f.pkt), 0); /* used at 1120 */
 	assert_int_equal(sa->last_used, 1120);
-	assert_int_equal(xfp_sadb_expire(db, 1149, on_event, &ev), 0);
+	assert_int_equal(tick(db, 1149, &ev), 0);
 	assert_int_equal(ev.idle, 0);
 	/* Bytes: the third packet crosses 300 and expires the SA. */
 	tu_frame_set(&f, p, l);
@@ -228,7 +254,7 @@ static void test_lifetimes(void **state)
 	assert_int_equal(xfp_esp_encap(out, &f.pkt), 0);
 	assert_int_equal(xfp_esp_decap(sa, &f.pkt), -XFP_E_EXPIRED);
 	assert_int_equal(xfp_sa_counter(sa, XFP_SA_IN_SA_EXPIRED), 1);
-	assert_int_equal(xfp_sadb_expire(db, 1150, on_event, &ev), 1);
+	assert_int_equal(tick(db, 1150, &ev), 1);
 	assert_int_equal(ev.hard, 2);
 	xfp_sa_free(out);
 
@@ -236,11 +262,152 @@ static void test_lifetimes(void **state)
 	in_cfg(&c, 22, 0x6002, "198.18.0.2");
 	c.idle_seconds = 30;
 	assert_int_equal(xfp_sadb_add(db, &c), 0);
-	assert_int_equal(xfp_sadb_expire(db, 1179, on_event, &ev), 0);
-	assert_int_equal(xfp_sadb_expire(db, 1180, on_event, &ev), 1);
+	assert_int_equal(tick(db, 1179, &ev), 0);
+	assert_int_equal(tick(db, 1180, &ev), 1);
 	assert_int_equal(ev.idle, 1);
 	assert_int_equal(xfp_sadb_count_sas(db), 0);
 	xfp_sadb_free(db);
+	xfp_clock_set_source(NULL);
+}
+
+/*
+ * A hard lifetime in seconds is enforced on the packet path, not only by
+ * the tick: with the packet clock at an SA's hard time, the next packet is
+ * refused (outbound and inbound, ESP and AH, through the entry points the
+ * worker calls) although no xfp_sadb_expire() has run since; one
+ * nanosecond before, packets still go through.  The tick then deletes the
+ * SAs, also when its own clock says they are young, and also an SA no
+ * packet has seen since its hard time.
+ */
+static void test_hard_seconds_packet_path(void **state)
+{
+	static const enum xfp_alg algs[] = { XFP_ALG_AES256GCM16,
+					     XFP_ALG_AH_SHA256 };
+	const uint64_t t0 = 5000000000000ull, hard = 30;
+	const uint64_t t_hard = t0 + hard * 1000000000ull;
+
+	(void)state;
+	xfp_clock_set_source(fake_clock);
+	for (size_t a = 0; a < 2; a++) {
+		struct xfp_sadb *db = xfp_sadb_new(NULL);
+		struct events ev = { 0 };
+		struct xfp_sa_config c;
+		struct xfp_sa *out, *in, *got;
+		uint8_t p[200], late[400];
+		size_t l, ll;
+		struct tu_frame f;
+
+		fake_ns = t0;
+		assert_int_equal(xfp_sadb_expire(db, 5000, on_event, &ev), 0);
+		tu_cfg(&c, algs[a], XFP_SA_OUT, XFP_MODE_TUNNEL, 0x7000);
+		c.id = 30;
+		c.hard.seconds = hard;
+		assert_int_equal(xfp_sadb_add(db, &c), 0);
+		c.dir = XFP_SA_IN;
+		c.id = 31;
+		assert_int_equal(xfp_sadb_add(db, &c), 0);
+		out = xfp_sadb_lookup_id(db, 30);
+		in = xfp_sadb_lookup_id(db, 31);
+		l = tu_udp_packet(p, false, "198.18.1.1", "198.18.2.2", 60, 0);
+
+		/* One nanosecond before the hard time: both ways work. */
+		fake_ns = t_hard - 1;
+		tu_frame_set(&f, p, l);
+		assert_int_equal(xfp_ipsec_output(out, &f.pkt), 0);
+		assert_int_equal(xfp_ipsec_input(db, &f.pkt, &got), 0);
+		assert_ptr_equal(got, in);
+		/* A packet protected now, received at the hard time. */
+		tu_frame_set(&f, p, l);
+		assert_int_equal(xfp_ipsec_output(out, &f.pkt), 0);
+		ll = f.pkt.len;
+		memcpy(late, f.pkt.data, ll);
+
+		fake_ns = t_hard;
+		tu_frame_set(&f, p, l);
+		assert_int_equal(xfp_ipsec_output(out, &f.pkt), -XFP_E_EXPIRED);
+		assert_int_equal(xfp_sa_counter(out, XFP_SA_OUT_SA_EXPIRED), 1);
+		assert_int_equal(xfp_sa_counter(out, XFP_SA_OUT_PACKETS), 2);
+		tu_frame_set(&f, late, ll);
+		assert_int_equal(xfp_ipsec_input(db, &f.pkt, &got),
+				 -XFP_E_EXPIRED);
+		assert_int_equal(xfp_sa_counter(in, XFP_SA_IN_SA_EXPIRED), 1);
+		assert_int_equal(xfp_sa_counter(in, XFP_SA_IN_PACKETS), 1);
+		assert_int_equal(xfp_sa_state(out), XFP_SA_EXPIRED);
+		assert_int_equal(xfp_sa_state(in), XFP_SA_EXPIRED);
+		/* Later packets too; nothing else moved. */
+		fake_ns = t_hard + 1000000000ull;
+		tu_frame_set(&f, p, l);
+		assert_int_equal(xfp_ipsec_output(out, &f.pkt), -XFP_E_EXPIRED);
+		assert_int_equal(xfp_sa_counter(out, XFP_SA_OUT_SA_EXPIRED), 2);
+		assert_int_equal(xfp_sa_counter(out, XFP_SA_OUT_PACKETS), 2);
+
+		/* Still installed until the tick, which deletes both: its
+		 * clock (5001 s) says one second old. */
+		assert_int_equal(xfp_sadb_count_sas(db), 2);
+		assert_int_equal(xfp_sadb_expire(db, 5001, on_event, &ev), 2);
+		assert_int_equal(ev.hard, 2);
+		assert_null(xfp_sadb_lookup_id(db, 30));
+
+		/* No packet since its hard time: the tick reads the packet
+		 * clock itself. */
+		c.id = 32;
+		c.spi = 0x7001;
+		fake_ns = t0;
+		assert_int_equal(xfp_sadb_add(db, &c), 0);
+		fake_ns = t_hard - 1;
+		assert_int_equal(xfp_sadb_expire(db, 5002, on_event, &ev), 0);
+		fake_ns = t_hard;
+		assert_int_equal(xfp_sadb_expire(db, 5002, on_event, &ev), 1);
+		assert_int_equal(ev.hard, 3);
+		assert_int_equal(xfp_sadb_count_sas(db), 0);
+		xfp_sadb_free(db);
+	}
+	xfp_clock_set_source(NULL);
+}
+
+/*
+ * In a batch (the worker's rx batch) the packet clock is read once, at its
+ * start: a batch begun before the hard time finishes on the SA, the next
+ * one is refused.  Outside a batch every packet reads the clock.
+ */
+static void test_hard_seconds_batch(void **state)
+{
+	const uint64_t t_hard = 7000000000000ull + 5 * 1000000000ull;
+	struct xfp_sa_config c;
+	struct xfp_sa *out;
+	uint8_t p[200];
+	struct tu_frame f;
+	size_t l;
+
+	(void)state;
+	xfp_clock_set_source(fake_clock);
+	fake_ns = t_hard - 5 * 1000000000ull;
+	tu_cfg(&c, XFP_ALG_CHACHA20POLY1305, XFP_SA_OUT, XFP_MODE_TUNNEL,
+	       0x7100);
+	c.hard.seconds = 5;
+	out = tu_sa(&c);
+	assert_int_equal(out->hard_time, t_hard);
+	l = tu_udp_packet(p, true, "2001:db8:1::1", "2001:db8:2::2", 60, 0);
+
+	fake_ns = t_hard - 1;
+	xfp_clock_batch_begin();
+	fake_ns = t_hard;
+	for (int i = 0; i < 3; i++) {
+		tu_frame_set(&f, p, l);
+		assert_int_equal(xfp_esp_encap(out, &f.pkt), 0);
+	}
+	xfp_clock_batch_end();
+	tu_frame_set(&f, p, l);
+	assert_int_equal(xfp_esp_encap(out, &f.pkt), -XFP_E_EXPIRED);
+	/* A batch begun at the hard time refuses from its first packet. */
+	xfp_clock_batch_begin();
+	tu_frame_set(&f, p, l);
+	assert_int_equal(xfp_esp_encap(out, &f.pkt), -XFP_E_EXPIRED);
+	xfp_clock_batch_end();
+	assert_int_equal(xfp_sa_counter(out, XFP_SA_OUT_PACKETS), 3);
+	assert_int_equal(xfp_sa_counter(out, XFP_SA_OUT_SA_EXPIRED), 2);
+	xfp_sa_free(out);
+	xfp_clock_set_source(NULL);
 }
 
 /* ------------------------------------------------------------ threads */
@@ -384,7 +551,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_lookup_del),
 		cmocka_unit_test(test_qsbr),
-		cmocka_unit_test(test_lifetimes),
+		cmocka_unit_test_teardown(test_lifetimes, real_clock),
+		cmocka_unit_test_teardown(test_hard_seconds_packet_path,
+					  real_clock),
+		cmocka_unit_test_teardown(test_hard_seconds_batch, real_clock),
 		cmocka_unit_test(test_concurrent_readers),
 		cmocka_unit_test(test_input_demux),
 	};
