@@ -53,11 +53,15 @@ const volatile __u32 xfp_xsk_dp = 0;
  * Outbound sequence numbers reserved per SA (userspace only): the worker
  * records a high-water mark ahead of the numbers it uses, so a restarted
  * worker given the same manual SA never reuses a sequence number (and the
- * IV derived from it).  Holds no key material.
+ * IV derived from it).  Holds no key material.  One record per (SPI,
+ * peer) ever used, never removed: the worker refuses an outbound SA whose
+ * record finds no room.  Not preallocated: 4 MiB of buckets, then about
+ * 96 bytes a record (24 MiB when full).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct xfp_seq_key);
 	__type(value, __u64);
 } xfp_sa_seq SEC(".maps");

@@ -157,7 +157,7 @@ static int read_key(const char *path, char *hex)
 
 static int sa_add(const char *dev, int argc, char **argv)
 {
-	char *req, *hex, *reply = NULL, val[256];
+	char *req, *hex, *reply = NULL, val[512];
 	const char *keyfile = NULL;
 	size_t len = 0, cap = 4096;
 	int i, rc = 1, code, hl;

@@ -669,15 +669,49 @@ static int open_pins(struct worker *w)
 
 /* ------------------------------------------------------------ SA state */
 
-static void seq_reserve(struct worker *w, struct sa_entry *e, uint64_t upto)
+/*
+ * Record that @e's sequence numbers up to @upto are reserved.  Returns 0,
+ * or the errno of the map update: E2BIG when xfp_sa_seq is full (a new
+ * (SPI, peer) has no room; an existing record is always replaced).  The
+ * reservation only counts once recorded.
+ */
+static int seq_reserve(struct worker *w, struct sa_entry *e, uint64_t upto)
 {
 	struct xfp_seq_key k = { .spi = e->spi, .family = e->peer.family };
+	int err;
 
 	memcpy(k.dst, e->peer.addr, sizeof(k.dst));
-	e->reserved = upto;
-	if (bpf_map_update_elem(w->fd[M_SEQ], &k, &e->reserved, 0))
+	if (bpf_map_update_elem(w->fd[M_SEQ], &k, &upto, 0)) {
+		err = errno;
 		logmsg("sa %u: recording the sequence reservation: %s", e->id,
-		       strerror(errno));
+		       strerror(err));
+		return err;
+	}
+	e->reserved = upto;
+	return 0;
+}
+
+/* The sa_add reply when @e's first reservation cannot be recorded. */
+static int seq_reserve_refused(struct worker *w, const struct sa_entry *e,
+			       int err, FILE *out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char peer[INET6_ADDRSTRLEN];
+
+	inet_ntop(e->peer.family == 4 ? AF_INET : AF_INET6, e->peer.addr, peer,
+		  sizeof(peer));
+	if (err != E2BIG) {
+		fprintf(out,
+			"message=recording the sequence reservation of SPI 0x%08x to %s in %s: %s; the SA is not installed\n",
+			e->spi, peer, XFP_MAP_SEQ, strerror(err));
+		return err;
+	}
+	bpf_obj_get_info_by_fd(w->fd[M_SEQ], &info, &len);
+	fprintf(out,
+		"message=cannot record the sequence reservation of SPI 0x%08x to %s: %s is full (%u records, one per SPI and peer, kept after their SAs so that a key added again never reuses a sequence number); the SA is not installed. Use an SPI already used with this peer, or, when no old key will be added again, start over with '%s worker %s --remove' and a new worker\n",
+		e->spi, peer, XFP_MAP_SEQ, info.max_entries, prog_name, w->dev);
+	return ENOSPC;
 }
 
 static struct sa_entry *find_sa(struct worker *w, uint32_t id)
@@ -790,7 +824,14 @@ static int sa_add(struct worker *w, struct xfp_ctl_req *r, FILE *out)
 	if (c->dir == XFP_SA_OUT) {
 		struct xfp_sa_ref ref = { .sa_id = c->id, .ctx = ctx };
 
-		seq_reserve(w, &e, c->seq_start + SEQ_RESERVE);
+		/* Never an outbound SA without its reservation on record:
+		 * after a restart its key could reuse sequence numbers.  It
+		 * is not published yet, so no packet has used it. */
+		err = seq_reserve(w, &e, c->seq_start + SEQ_RESERVE);
+		if (err) {
+			xfp_sadb_del(w->o.db, c->id);
+			return seq_reserve_refused(w, &e, err, out);
+		}
 		err = bpf_map_update_elem(w->fd[M_PEER_OUT], &e.peer, &ref, 0);
 		/* the policy filters whose secure decision uses this SA */
 		for (unsigned i = 0; !err && i < c->n_filters; i++) {
@@ -1094,8 +1135,18 @@ static void housekeeping(struct worker *w)
 			continue;
 		}
 		seq = __atomic_load_n(&sa->oseq, __ATOMIC_RELAXED);
-		if (seq + SEQ_RESERVE / 2 > e->reserved)
-			seq_reserve(w, e, seq + SEQ_RESERVE);
+		/* Recorded again at half-way.  Should that keep failing, the
+		 * SA stops a quarter of the reservation (4 M packets, far
+		 * more than a second's worth) before the recorded mark. */
+		if (seq + SEQ_RESERVE / 2 > e->reserved &&
+		    seq_reserve(w, e, seq + SEQ_RESERVE) &&
+		    seq + SEQ_RESERVE / 4 > e->reserved &&
+		    xfp_sa_state(sa) < XFP_SA_EXPIRED) {
+			logmsg("sa %u: sequence numbers past %" PRIu64
+			       " cannot be recorded: expired",
+			       e->id, e->reserved);
+			xfp_sa_set_state(sa, XFP_SA_EXPIRED);
+		}
 	}
 }
 

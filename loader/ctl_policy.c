@@ -151,7 +151,7 @@ static int install_one(const char *dev, const struct xfp_sa *sa, bool out,
 {
 	const uint8_t *key = out ? sa->key_out : sa->key_in;
 	uint32_t spi = out ? sa->spi_out : sa->spi_in;
-	char *reply = NULL, msg[160];
+	char *reply = NULL, msg[512];
 	size_t n;
 	unsigned i;
 	int code;
