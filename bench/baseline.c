@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * baseline.c - xfp-baseline: attach one of the reference programs of
- * baseline.bpf.c (drop, pass, parse-drop) to DEV, measure the receive rate
+ * baseline.bpf.c (drop, pass, parse-drop, flow-drop) to DEV, measure the receive rate
  * over a window from the difference of its per-CPU counter, detach.
  *
- *   xfp-baseline --dev DEV --prog drop|pass|parse-drop [--warmup S] [--window S] [-j]
+ *   xfp-baseline --dev DEV --prog drop|pass|parse-drop|flow-drop [--flow-slots N] [--warmup S] [--window S] [-j]
  *
  * The program is attached in native mode with UPDATE_IF_NOEXIST, so an XDP
  * program already on DEV is an error, never replaced.
@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "dev", required_argument, NULL, 'd' },    { "prog", required_argument, NULL, 'p' },
 		{ "warmup", required_argument, NULL, 'w' }, { "window", required_argument, NULL, 't' },
+		{ "flow-slots", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },	    {}
 	};
 	const char *dev = NULL, *pname = "drop";
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 	unsigned long long c0, c1;
 	struct bpf_program *prog;
 	struct baseline *skel;
+	unsigned long slots = 65536;
 	int c, json = 0, ifindex, err;
 
 	while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
@@ -64,8 +66,15 @@ int main(int argc, char **argv)
 		case 'w': warm = atof(optarg); break;
 		case 't': win = atof(optarg); break;
 		case 'j': json = 1; break;
+		case 's':
+			slots = strtoul(optarg, NULL, 10);
+			if (slots < 1024 || slots > (1ul << 22) || (slots & (slots - 1))) {
+				fprintf(stderr, "xfp-baseline: --flow-slots '%s' is wrong: expected a power of two from 1024 to 4194304\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h':
-			printf("Usage: xfp-baseline --dev DEV --prog drop|pass|parse-drop [--warmup S] [--window S] [-j]\n");
+			printf("Usage: xfp-baseline --dev DEV --prog drop|pass|parse-drop|flow-drop [--flow-slots N] [--warmup S] [--window S] [-j]\n");
 			return 0;
 		default: return 2;
 		}
@@ -79,7 +88,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xfp-baseline: device '%s' not found\n", dev);
 		return 1;
 	}
-	skel = baseline__open_and_load();
+	skel = baseline__open();
+	if (skel) {
+		skel->rodata->flow_mask = (__u32)slots - 1;
+		if (bpf_map__set_max_entries(skel->maps.base_flows, (__u32)slots) ||
+		    baseline__load(skel)) {
+			baseline__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel) {
 		fprintf(stderr, "xfp-baseline: loading failed: %s\n", strerror(errno));
 		return 1;
@@ -90,8 +107,10 @@ int main(int argc, char **argv)
 		prog = skel->progs.base_pass;
 	else if (!strcmp(pname, "parse-drop"))
 		prog = skel->progs.base_parse_drop;
+	else if (!strcmp(pname, "flow-drop"))
+		prog = skel->progs.base_flow_drop;
 	else {
-		fprintf(stderr, "xfp-baseline: --prog '%s' is wrong: expected drop, pass or parse-drop\n", pname);
+		fprintf(stderr, "xfp-baseline: --prog '%s' is wrong: expected drop, pass, parse-drop or flow-drop\n", pname);
 		baseline__destroy(skel);
 		return 2;
 	}

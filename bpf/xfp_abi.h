@@ -324,7 +324,7 @@ struct xfp_acquire_event {
 /* Flags of every table: the outer map accepts only tables created with
  * the template's flags. */
 #define XFP_DP_TAB_FLAGS (BPF_F_INNER_MAP | BPF_F_MMAPABLE)
-#define XFP_MAP_FLOWS "xfp_flows" /* LRU_PERCPU_HASH flow cache */
+#define XFP_MAP_FLOWS "xfp_flows" /* PERCPU_ARRAY flow cache */
 #define XFP_MAP_TRACE "xfp_trace" /* ARRAY[1], explain/tests only */
 #define XFP_PIN_PROG_TC "tc_egress" /* pinned TC program */
 #define XFP_PIN_LINK_TC "tc_egress_link" /* pinned tcx link */
@@ -336,7 +336,11 @@ struct xfp_acquire_event {
 #define XFP_DP_SPI_STEPS 24 /* binary search steps: 2^24 SPIs */
 #define XFP_SUBLAYERS_MAX_ABI 32 /* policy.h XFP_SUBLAYERS_MAX */
 #define XFP_DP_BUCKET_MAX 32 /* boxes checked at most in a bucket */
-#define XFP_FLOWS_MAX 65536 /* flow cache slots per CPU (power of two) */
+/* Flow cache slots per CPU: `xfp attach --flow-cache SLOTS`, a power of
+ * two from XFP_FLOWS_MIN to XFP_FLOWS_LIMIT, XFP_FLOWS_DEFAULT without. */
+#define XFP_FLOWS_DEFAULT 65536
+#define XFP_FLOWS_MIN 1024
+#define XFP_FLOWS_LIMIT 4194304 /* 224 MiB per CPU */
 
 /* Dimensions of the classification key. */
 enum xfp_dim {
@@ -572,10 +576,11 @@ struct xfp_flow_val {
 };
 
 /*
- * The flow cache is direct-mapped: a per-CPU array of XFP_FLOWS_MAX slots,
- * the slot chosen by xfp_flow_hash() of the key, the full key stored and
- * compared.  A new flow overwrites whatever held its slot.  No locks, no
- * hash-table walk, and the lookup of an array slot is a few instructions.
+ * The flow cache is direct-mapped: a per-CPU array of slots (as many as
+ * `xfp attach --flow-cache` says, XFP_FLOWS_DEFAULT without), the slot
+ * chosen by xfp_flow_hash() of the key, the full key stored and compared.
+ * A new flow overwrites whatever held its slot.  No locks, no hash-table
+ * walk, and the lookup of an array slot is a few instructions.
  */
 struct xfp_flow_slot {
 	struct xfp_flow_key key;
@@ -664,8 +669,12 @@ _Static_assert(sizeof(struct xfp_dp_key) == 136, "xfp_dp_key layout");
 _Static_assert(sizeof(struct xfp_flow_key) == 44, "xfp_flow_key layout");
 _Static_assert(sizeof(struct xfp_flow_val) == 8, "xfp_flow_val layout");
 _Static_assert(sizeof(struct xfp_flow_slot) == 56, "xfp_flow_slot layout");
-_Static_assert((XFP_FLOWS_MAX & (XFP_FLOWS_MAX - 1)) == 0,
-	       "the flow cache size is a power of two");
+_Static_assert((XFP_FLOWS_DEFAULT & (XFP_FLOWS_DEFAULT - 1)) == 0 &&
+		       (XFP_FLOWS_MIN & (XFP_FLOWS_MIN - 1)) == 0 &&
+		       (XFP_FLOWS_LIMIT & (XFP_FLOWS_LIMIT - 1)) == 0 &&
+		       XFP_FLOWS_MIN <= XFP_FLOWS_DEFAULT &&
+		       XFP_FLOWS_DEFAULT <= XFP_FLOWS_LIMIT,
+	       "flow cache sizes are powers of two");
 _Static_assert(sizeof(struct xfp_conn_key) == 40, "xfp_conn_key layout");
 _Static_assert(sizeof(struct xfp_conn_val) == 24, "xfp_conn_val layout");
 _Static_assert(sizeof(struct xfp_trace) == 48, "xfp_trace layout");

@@ -48,6 +48,7 @@ static void attach_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s attach DEV [--mode native|generic] [--idle-timeout SEC]\n"
+		"                     [--flow-cache SLOTS]\n"
 		"\n"
 		"Load xfp's XDP ingress and TC egress programs, pin them and their\n"
 		"maps under the bpffs (/sys/fs/bpf/xfp/DEV, or $XFP_BPFFS/xfp/DEV)\n"
@@ -58,8 +59,12 @@ static void attach_usage(FILE *f)
 		"  --mode generic       generic (skb) XDP, for drivers without XDP\n"
 		"  --idle-timeout SEC   a UDP/ICMP connection that ALE authorized\n"
 		"                       ends after SEC seconds without a packet\n"
-		"                       (default %d)\n",
-		prog_name, XFP_CONN_IDLE_DEFAULT_S);
+		"                       (default %d)\n"
+		"  --flow-cache SLOTS   flow cache slots per CPU, a power of two\n"
+		"                       from %d to %d (default %d; 56 bytes\n"
+		"                       each; docs/datapath.md on choosing)\n",
+		prog_name, XFP_CONN_IDLE_DEFAULT_S, XFP_FLOWS_MIN,
+		XFP_FLOWS_LIMIT, XFP_FLOWS_DEFAULT);
 }
 
 static void detach_usage(FILE *f)
@@ -119,11 +124,13 @@ int cmd_attach(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "flow-cache", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	__u32 mode = XDP_FLAGS_DRV_MODE, cur_id = 0;
 	__u64 idle_ns = XFP_CONN_IDLE_DEFAULT_S * 1000000000ull;
+	__u32 flow_slots = XFP_FLOWS_DEFAULT;
 	char *end;
 	unsigned long v;
 	struct xfp_xdp *skel = NULL;
@@ -133,8 +140,21 @@ int cmd_attach(int argc, char **argv)
 	const char *dev;
 	int c, ifindex, err;
 
-	while ((c = getopt_long(argc, argv, "m:i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:i:f:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < XFP_FLOWS_MIN ||
+			    v > XFP_FLOWS_LIMIT || (v & (v - 1))) {
+				fprintf(stderr,
+					"%s: --flow-cache '%s' is wrong: expected a power of two from %d to %d\n",
+					prog_name, optarg, XFP_FLOWS_MIN,
+					XFP_FLOWS_LIMIT);
+				return 2;
+			}
+			flow_slots = (__u32)v;
+			break;
 		case 'i':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -230,9 +250,13 @@ int cmd_attach(int argc, char **argv)
 	 * the acquire ring): the ones a worker already pinned are reused,
 	 * the others are created here and pinned for the worker. */
 	skel = xfp_xdp__open();
-	if (skel)
+	if (skel) {
 		skel->rodata->xfp_conn_idle_ns = idle_ns;
-	if (!skel || pin_shared_reuse(skel->obj, dev) || xfp_xdp__load(skel)) {
+		skel->rodata->xfp_flow_mask = flow_slots - 1;
+	}
+	if (!skel || pin_shared_reuse(skel->obj, dev) ||
+	    bpf_map__set_max_entries(skel->maps.xfp_flows, flow_slots) ||
+	    xfp_xdp__load(skel)) {
 		fprintf(stderr, "%s: loading the XDP program failed: %s\n",
 			prog_name, strerror(errno));
 		goto fail;
@@ -240,8 +264,10 @@ int cmd_attach(int argc, char **argv)
 	/* Shared with XDP: policy, flow cache, counters, trace.  Not
 	 * xfp_scratch: each program builds its key in its own. */
 	tc = xfp_tc__open();
-	if (tc)
+	if (tc) {
 		tc->rodata->xfp_conn_idle_ns = idle_ns;
+		tc->rodata->xfp_flow_mask = flow_slots - 1;
+	}
 	if (!tc ||
 	    bpf_map__reuse_fd(tc->maps.xfp_policy,
 			      bpf_map__fd(skel->maps.xfp_policy)) ||

@@ -25,6 +25,7 @@ struct dev_status {
 	const char *dev;
 	unsigned ifindex;
 	__u32 xdp_id, xdp_attached_id, tc_id, link_id, table_id;
+	__u32 flow_slots; /* flow cache slots per CPU, 0 when unknown */
 	bool tc_attached;
 	const char *xdp_mode;
 	bool have_table;
@@ -80,6 +81,16 @@ static void collect(struct dev_status *s)
 			      q.attach_mode == XDP_ATTACHED_HW	? "offload" :
 			      q.attach_mode			? "multi" :
 								  "none";
+	}
+	outer = pin_open_map(s->dev, XFP_MAP_FLOWS);
+	if (outer >= 0) {
+		struct bpf_map_info mi;
+		__u32 len = sizeof(mi);
+
+		memset(&mi, 0, sizeof(mi));
+		if (!bpf_obj_get_info_by_fd(outer, &mi, &len))
+			s->flow_slots = mi.max_entries;
+		close(outer);
 	}
 	outer = pin_open_map(s->dev, XFP_MAP_POLICY);
 	if (outer < 0)
@@ -211,6 +222,7 @@ int cmd_status(int argc, char **argv)
 			json_str(&j, "xdp_mode", s.xdp_mode);
 			json_u64(&j, "tc_prog_id", s.tc_id);
 			json_bool(&j, "tc_attached", s.tc_attached);
+			json_u64(&j, "flow_cache_slots", s.flow_slots);
 			json_u64(&j, "policy_table_id", s.table_id);
 			if (s.have_table) {
 				json_u64(&j, "generation", s.h.generation);
@@ -235,6 +247,9 @@ int cmd_status(int argc, char **argv)
 			       s.xdp_mode);
 			printf("  tc egress    prog id %u, %s (tcx)\n", s.tc_id,
 			       s.tc_attached ? "attached" : "NOT attached");
+			if (s.flow_slots)
+				printf("  flow cache   %u slots per CPU\n",
+				       s.flow_slots);
 			if (s.have_table)
 				printf("  policy       generation %llu, %u filters "
 				       "(%u in packet layers), %u inbound SAs\n"

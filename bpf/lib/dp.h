@@ -57,6 +57,9 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 const volatile __u32 xfp_cfg = 0;
 /* Idle timeout of connectionless ALE flows (`xfp attach --idle-timeout`). */
 const volatile __u64 xfp_conn_idle_ns = XFP_CONN_IDLE_DEFAULT_S * 1000000000ull;
+/* Flow cache slots less one (`xfp attach --flow-cache SLOTS` sizes
+ * xfp_flows to SLOTS and sets this to SLOTS - 1). */
+const volatile __u32 xfp_flow_mask = XFP_FLOWS_DEFAULT - 1;
 
 #define xfp_key xfp_dp_key
 
@@ -416,7 +419,7 @@ static __always_inline __u32 xfp_flow_hash(const struct xfp_flow_key *k)
 	a = (a ^ w[8] ^ ((__u64)w[9] << 32)) * 0xff51afd7ed558ccdull;
 	b = (b ^ w[10]) * 0xc4ceb9fe1a85ec53ull;
 	a ^= b ^ (a >> 29);
-	return (__u32)(a >> 32) & (XFP_FLOWS_MAX - 1);
+	return (__u32)(a >> 32) & xfp_flow_mask;
 }
 
 static __always_inline bool xfp_flow_key_eq(const struct xfp_flow_key *x,

@@ -55,7 +55,7 @@ struct {
  * cache. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XFP_FLOWS_MAX);
+	__uint(max_entries, XFP_FLOWS_DEFAULT);
 	__type(key, __u32);
 	__type(value, struct xfp_flow_slot);
 } xfp_flows SEC(".maps");

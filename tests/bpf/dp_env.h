@@ -36,7 +36,9 @@ struct dp_env {
 	struct dp_device dev;
 };
 
-static inline int dp_env_open(struct dp_env *e, uint32_t cfg)
+/* Load both programs as `xfp attach --flow-cache flow_slots` does. */
+static inline int dp_env_open_flows(struct dp_env *e, uint32_t cfg,
+				    uint32_t flow_slots)
 {
 	memset(e, 0, sizeof(*e));
 	e->dev.ifindex = GEN_DEV_INDEX;
@@ -45,12 +47,15 @@ static inline int dp_env_open(struct dp_env *e, uint32_t cfg)
 	if (!e->x)
 		return -errno;
 	e->x->rodata->xfp_cfg = cfg;
-	if (xfp_xdp__load(e->x))
+	e->x->rodata->xfp_flow_mask = flow_slots - 1;
+	if (bpf_map__set_max_entries(e->x->maps.xfp_flows, flow_slots) ||
+	    xfp_xdp__load(e->x))
 		return -errno;
 	e->t = xfp_tc__open();
 	if (!e->t)
 		return -errno;
 	e->t->rodata->xfp_cfg = cfg;
+	e->t->rodata->xfp_flow_mask = flow_slots - 1;
 	if (bpf_map__reuse_fd(e->t->maps.xfp_policy,
 			      bpf_map__fd(e->x->maps.xfp_policy)) ||
 	    bpf_map__reuse_fd(e->t->maps.xfp_flows,
@@ -72,6 +77,11 @@ static inline int dp_env_open(struct dp_env *e, uint32_t cfg)
 	e->trace = bpf_map__fd(e->x->maps.xfp_trace);
 	e->stats = bpf_map__fd(e->x->maps.xfp_stats);
 	return 0;
+}
+
+static inline int dp_env_open(struct dp_env *e, uint32_t cfg)
+{
+	return dp_env_open_flows(e, cfg, XFP_FLOWS_DEFAULT);
 }
 
 static inline void dp_env_close(struct dp_env *e)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_smoke.sh - xfp attaches to a veth in a namespace, counts real
 # traffic per protocol and verdict, refuses a second or foreign attach,
-# and detaches leaving the device clean.
+# and detaches leaving the device clean; `--flow-cache` sizes the flow
+# cache and refuses what is not a power of two in range.
 #
 #   ns A  [xta] 198.18.0.1/24 2001:db8::1/64
 #           |
@@ -14,6 +15,7 @@ bpffs_private
 
 check "xfp attach $DB" nsx "$B" "$XFP" attach "$DB"
 check "xdp program visible on $DB" sh -c "ip -n $B link show $DB | grep -q 'prog/xdp'"
+check_eq "flow cache has the default 65536 slots" "$(nsx "$B" "$XFP" status -j | json_get - 'j["devices"][0]["flow_cache_slots"]')" 65536
 
 out=$(nsx "$B" "$XFP" attach "$DB" 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q "already attached"; then ok "second attach refused"; else fail "second attach refused" "rc=$rc out=$out"; fi
@@ -54,6 +56,25 @@ rm -rf "${XFP_BPFFS:?}/xfp/$DB"
 out=$(nsx "$B" "$XFP" attach "$DB" 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q "orphaned xfp XDP program.*xfp detach $DB"; then ok "foreign xdp program refused"; else fail "foreign xdp program refused" "rc=$rc out=$out"; fi
 nsx "$B" "$XFP" detach "$DB" >/dev/null # removes both orphans
+
+# --flow-cache: the map gets the size, status says it, traffic flows;
+# a value that is not a power of two from 1024 to 4194304 is refused.
+check "attach --flow-cache 1024" nsx "$B" "$XFP" attach "$DB" --flow-cache 1024
+check_eq "status -j: 1024 flow cache slots" "$(nsx "$B" "$XFP" status -j | json_get - 'j["devices"][0]["flow_cache_slots"]')" 1024
+check "status text names the flow cache size" sh -c "ip netns exec $B $XFP status | grep -q 'flow cache   1024 slots per CPU'"
+fid=$(nsx "$B" bpftool -j map show pinned "$XFP_BPFFS/xfp/$DB/xfp_flows" | json_get - 'j["max_entries"]')
+check_eq "pinned xfp_flows map has 1024 entries" "$fid" 1024
+check "ping through the small flow cache" nsx "$A" ping -c 3 -i 0.2 -W 2 198.18.0.2
+check "detach" nsx "$B" "$XFP" detach "$DB"
+for bad in 1000 512 8388608 0 abc 65536x; do
+	out=$(nsx "$B" "$XFP" attach "$DB" --flow-cache "$bad" 2>&1); rc=$?
+	if [ $rc -eq 2 ] && echo "$out" | grep -q "flow-cache '$bad' is wrong: expected a power of two from 1024 to 4194304"; then
+		ok "--flow-cache $bad refused, named"
+	else
+		fail "--flow-cache $bad refused, named" "rc=$rc out=$out"
+	fi
+done
+if ip -n "$B" link show "$DB" | grep -q 'prog/xdp'; then fail "a refused attach leaves nothing" "program attached"; else ok "a refused attach leaves nothing"; fi
 
 out=$(nsx "$B" "$XFP" attach nosuchdev0 2>&1); rc=$?
 if [ $rc -eq 1 ] && echo "$out" | grep -q "device 'nosuchdev0' not found"; then ok "unknown device named in error"; else fail "unknown device named in error" "rc=$rc out=$out"; fi
