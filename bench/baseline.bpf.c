@@ -163,8 +163,10 @@ int base_flow_drop(struct xdp_md *ctx)
 	/* xfp_flow_hash()'s mixing (bpf/lib/dp.h), so the probes spread
 	 * over the table as xfp's do */
 	w = (const __u32 *)k;
-	a = (0x9e3779b97f4a7c15ull ^ w[0] ^ ((__u64)w[1] << 32)) * 0xff51afd7ed558ccdull;
-	b = (0xc2b2ae3d27d4eb4full ^ w[2] ^ ((__u64)w[3] << 32)) * 0xc4ceb9fe1a85ec53ull;
+	a = (0x9e3779b97f4a7c15ull ^ w[0] ^ ((__u64)w[1] << 32)) *
+	    0xff51afd7ed558ccdull;
+	b = (0xc2b2ae3d27d4eb4full ^ w[2] ^ ((__u64)w[3] << 32)) *
+	    0xc4ceb9fe1a85ec53ull;
 	a = (a ^ w[4] ^ ((__u64)w[5] << 32)) * 0xff51afd7ed558ccdull;
 	b = (b ^ w[6] ^ ((__u64)w[7] << 32)) * 0xc4ceb9fe1a85ec53ull;
 	a = (a ^ w[8] ^ ((__u64)w[9] << 32)) * 0xff51afd7ed558ccdull;

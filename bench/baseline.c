@@ -46,10 +46,13 @@ static unsigned long long total(int fd)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "dev", required_argument, NULL, 'd' },    { "prog", required_argument, NULL, 'p' },
-		{ "warmup", required_argument, NULL, 'w' }, { "window", required_argument, NULL, 't' },
+		{ "dev", required_argument, NULL, 'd' },
+		{ "prog", required_argument, NULL, 'p' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "window", required_argument, NULL, 't' },
 		{ "flow-slots", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },	    {}
+		{ "help", no_argument, NULL, 'h' },
+		{}
 	};
 	const char *dev = NULL, *pname = "drop";
 	double warm = 1, win = 3, t0, t1;
@@ -61,26 +64,41 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': dev = optarg; break;
-		case 'p': pname = optarg; break;
-		case 'w': warm = atof(optarg); break;
-		case 't': win = atof(optarg); break;
-		case 'j': json = 1; break;
+		case 'd':
+			dev = optarg;
+			break;
+		case 'p':
+			pname = optarg;
+			break;
+		case 'w':
+			warm = atof(optarg);
+			break;
+		case 't':
+			win = atof(optarg);
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 's':
 			slots = strtoul(optarg, NULL, 10);
-			if (slots < 1024 || slots > (1ul << 22) || (slots & (slots - 1))) {
-				fprintf(stderr, "xfp-baseline: --flow-slots '%s' is wrong: expected a power of two from 1024 to 4194304\n", optarg);
+			if (slots < 1024 || slots > (1ul << 22) ||
+			    (slots & (slots - 1))) {
+				fprintf(stderr,
+					"xfp-baseline: --flow-slots '%s' is wrong: expected a power of two from 1024 to 4194304\n",
+					optarg);
 				return 2;
 			}
 			break;
 		case 'h':
 			printf("Usage: xfp-baseline --dev DEV --prog drop|pass|parse-drop|flow-drop [--flow-slots N] [--warmup S] [--window S] [-j]\n");
 			return 0;
-		default: return 2;
+		default:
+			return 2;
 		}
 	}
 	if (!dev || win <= 0 || warm < 0) {
-		fprintf(stderr, "xfp-baseline: --dev is required; --window must be > 0\n");
+		fprintf(stderr,
+			"xfp-baseline: --dev is required; --window must be > 0\n");
 		return 2;
 	}
 	ifindex = if_nametoindex(dev);
@@ -91,14 +109,16 @@ int main(int argc, char **argv)
 	skel = baseline__open();
 	if (skel) {
 		skel->rodata->flow_mask = (__u32)slots - 1;
-		if (bpf_map__set_max_entries(skel->maps.base_flows, (__u32)slots) ||
+		if (bpf_map__set_max_entries(skel->maps.base_flows,
+					     (__u32)slots) ||
 		    baseline__load(skel)) {
 			baseline__destroy(skel);
 			skel = NULL;
 		}
 	}
 	if (!skel) {
-		fprintf(stderr, "xfp-baseline: loading failed: %s\n", strerror(errno));
+		fprintf(stderr, "xfp-baseline: loading failed: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	if (!strcmp(pname, "drop"))
@@ -110,14 +130,18 @@ int main(int argc, char **argv)
 	else if (!strcmp(pname, "flow-drop"))
 		prog = skel->progs.base_flow_drop;
 	else {
-		fprintf(stderr, "xfp-baseline: --prog '%s' is wrong: expected drop, pass, parse-drop or flow-drop\n", pname);
+		fprintf(stderr,
+			"xfp-baseline: --prog '%s' is wrong: expected drop, pass, parse-drop or flow-drop\n",
+			pname);
 		baseline__destroy(skel);
 		return 2;
 	}
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(prog),
-			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+			     XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST,
+			     NULL);
 	if (err) {
-		fprintf(stderr, "xfp-baseline: attach to %s failed: %s\n", dev, strerror(-err));
+		fprintf(stderr, "xfp-baseline: attach to %s failed: %s\n", dev,
+			strerror(-err));
 		baseline__destroy(skel);
 		return 1;
 	}
@@ -131,8 +155,8 @@ int main(int argc, char **argv)
 	t1 = now();
 	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	if (json)
-		printf("{\"prog\":\"%s\",\"packets\":%llu,\"seconds\":%.3f,\"pps\":%.0f}\n", pname,
-		       c1 - c0, t1 - t0, (c1 - c0) / (t1 - t0));
+		printf("{\"prog\":\"%s\",\"packets\":%llu,\"seconds\":%.3f,\"pps\":%.0f}\n",
+		       pname, c1 - c0, t1 - t0, (c1 - c0) / (t1 - t0));
 	else
 		printf("%-12s %12.0f rx/s (%llu packets in %.3f s)\n", pname,
 		       (c1 - c0) / (t1 - t0), c1 - c0, t1 - t0);

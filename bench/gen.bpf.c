@@ -65,7 +65,8 @@ int xfp_gen(struct xdp_md *ctx)
 
 		if ((void *)(ip + 1) > end)
 			return XDP_ABORTED;
-		ip->saddr = bpf_htonl(bpf_ntohl(ip->saddr) & ~0xffu | (off & 0xff));
+		ip->saddr =
+			bpf_htonl(bpf_ntohl(ip->saddr) & ~0xffu | (off & 0xff));
 		ip->check = 0;
 #pragma unroll
 		for (i = 0; i < 10; i++)

@@ -136,7 +136,8 @@ static int parse_mac(const char *s, uint8_t *mac)
 {
 	unsigned v[6], i;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5]) != 6)
 		return -1;
 	for (i = 0; i < 6; i++) {
 		if (v[i] > 255)
@@ -148,23 +149,36 @@ static int parse_mac(const char *s, uint8_t *mac)
 
 static int bad(const char *opt, const char *val, const char *want)
 {
-	fprintf(stderr, "xfp-gen: %s '%s' is wrong: expected %s\n", opt, val, want);
+	fprintf(stderr, "xfp-gen: %s '%s' is wrong: expected %s\n", opt, val,
+		want);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "dev", required_argument, NULL, 'd' },   { "size", required_argument, NULL, 's' },
-		{ "proto", required_argument, NULL, 'p' }, { "flows", required_argument, NULL, 'f' },
-		{ "count", required_argument, NULL, 'n' }, { "duration", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'r' },  { "spi", required_argument, NULL, 'S' },
-		{ "dport", required_argument, NULL, 'P' }, { "src", required_argument, NULL, 'a' },
-		{ "dst", required_argument, NULL, 'b' },   { "dst-mac", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },	   {}
+		{ "dev", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "proto", required_argument, NULL, 'p' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "spi", required_argument, NULL, 'S' },
+		{ "dport", required_argument, NULL, 'P' },
+		{ "src", required_argument, NULL, 'a' },
+		{ "dst", required_argument, NULL, 'b' },
+		{ "dst-mac", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
 	};
-	struct opts o = { .size = 64, .family = 4, .proto = IPPROTO_UDP, .flows = 1,
-			  .duration = 5, .spi = 0x100, .dport = 9,
+	struct opts o = { .size = 64,
+			  .family = 4,
+			  .proto = IPPROTO_UDP,
+			  .flows = 1,
+			  .duration = 5,
+			  .spi = 0x100,
+			  .dport = 9,
 			  .dst_mac = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 	uint8_t frame[1514], src_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
 	unsigned len, l3, l4, ifindex, min;
@@ -177,18 +191,27 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "6jh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.dev = optarg; break;
+		case 'd':
+			o.dev = optarg;
+			break;
 		case 's':
 			o.size = strtoul(optarg, &end, 0);
 			if (*end || o.size < 60 || o.size > 1514)
 				return bad("--size", optarg, "60..1514");
 			break;
-		case '6': o.family = 6; break;
+		case '6':
+			o.family = 6;
+			break;
 		case 'p':
-			if (!strcmp(optarg, "udp")) o.proto = IPPROTO_UDP;
-			else if (!strcmp(optarg, "tcp")) o.proto = IPPROTO_TCP;
-			else if (!strcmp(optarg, "esp")) o.proto = IPPROTO_ESP;
-			else return bad("--proto", optarg, "udp, tcp or esp");
+			if (!strcmp(optarg, "udp"))
+				o.proto = IPPROTO_UDP;
+			else if (!strcmp(optarg, "tcp"))
+				o.proto = IPPROTO_TCP;
+			else if (!strcmp(optarg, "esp"))
+				o.proto = IPPROTO_ESP;
+			else
+				return bad("--proto", optarg,
+					   "udp, tcp or esp");
 			break;
 		case 'f':
 			o.flows = strtoul(optarg, &end, 0);
@@ -198,26 +221,51 @@ int main(int argc, char **argv)
 		case 'n':
 			o.count = strtoull(optarg, &end, 0);
 			if (*end || !o.count)
-				return bad("--count", optarg, "a positive number");
+				return bad("--count", optarg,
+					   "a positive number");
 			break;
 		case 't':
 			o.duration = strtod(optarg, &end);
 			if (*end || o.duration <= 0 || o.duration > 3600)
-				return bad("--duration", optarg, "seconds, 0..3600");
+				return bad("--duration", optarg,
+					   "seconds, 0..3600");
 			break;
 		case 'r':
 			o.rate = strtoull(optarg, &end, 0);
 			if (*end || !o.rate)
-				return bad("--rate", optarg, "packets per second");
+				return bad("--rate", optarg,
+					   "packets per second");
 			break;
-		case 'S': o.spi = strtoul(optarg, &end, 0); if (*end) return bad("--spi", optarg, "a 32-bit number"); break;
-		case 'P': o.dport = strtoul(optarg, &end, 0); if (*end) return bad("--dport", optarg, "a port"); break;
-		case 'a': o.src = optarg; break;
-		case 'b': o.dst = optarg; break;
-		case 'm': if (parse_mac(optarg, o.dst_mac)) return bad("--dst-mac", optarg, "aa:bb:cc:dd:ee:ff"); break;
-		case 'j': o.json = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'S':
+			o.spi = strtoul(optarg, &end, 0);
+			if (*end)
+				return bad("--spi", optarg, "a 32-bit number");
+			break;
+		case 'P':
+			o.dport = strtoul(optarg, &end, 0);
+			if (*end)
+				return bad("--dport", optarg, "a port");
+			break;
+		case 'a':
+			o.src = optarg;
+			break;
+		case 'b':
+			o.dst = optarg;
+			break;
+		case 'm':
+			if (parse_mac(optarg, o.dst_mac))
+				return bad("--dst-mac", optarg,
+					   "aa:bb:cc:dd:ee:ff");
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (!o.dev || optind != argc) {
@@ -230,7 +278,9 @@ int main(int argc, char **argv)
 		o.dst = o.family == 4 ? "198.18.0.2" : "2001:db8::2";
 	min = 14 + (o.family == 4 ? 20 : 40) + 20;
 	if (o.size < min) {
-		fprintf(stderr, "xfp-gen: --size %u is too small for this packet: at least %u\n", o.size, min);
+		fprintf(stderr,
+			"xfp-gen: --size %u is too small for this packet: at least %u\n",
+			o.size, min);
 		return 2;
 	}
 	ifindex = if_nametoindex(o.dev);
@@ -249,7 +299,9 @@ int main(int argc, char **argv)
 	len = build(&o, src_mac, frame, &l3, &l4);
 	skel = gen__open();
 	if (!skel) {
-		fprintf(stderr, "xfp-gen: opening the generator program failed: %s\n", strerror(errno));
+		fprintf(stderr,
+			"xfp-gen: opening the generator program failed: %s\n",
+			strerror(errno));
 		return 1;
 	}
 	skel->rodata->nflows = o.flows;
@@ -258,18 +310,23 @@ int main(int argc, char **argv)
 	skel->rodata->family = o.family;
 	skel->rodata->l4_proto = o.proto;
 	if (gen__load(skel)) {
-		fprintf(stderr, "xfp-gen: loading the generator program failed: %s\n", strerror(errno));
+		fprintf(stderr,
+			"xfp-gen: loading the generator program failed: %s\n",
+			strerror(errno));
 		gen__destroy(skel);
 		return 1;
 	}
 
 	t0 = now();
 	for (;;) {
-		struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
+		struct xdp_md ctx = { .data_end = len,
+				      .ingress_ifindex = ifindex };
 		uint64_t chunk = 1 << 20;
-		LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = frame, .data_size_in = len,
-			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+		LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = frame,
+			    .data_size_in = len, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+			    .batch_size = 64);
 		double el = now() - t0;
 
 		if (o.count && sent >= o.count)
@@ -290,8 +347,10 @@ int main(int argc, char **argv)
 		if (o.count && chunk > o.count - sent)
 			chunk = o.count - sent;
 		r.repeat = (int)chunk;
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xfp_gen), &r)) {
-			fprintf(stderr, "xfp-gen: test run failed: %s\n", strerror(errno));
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xfp_gen),
+					   &r)) {
+			fprintf(stderr, "xfp-gen: test run failed: %s\n",
+				strerror(errno));
 			gen__destroy(skel);
 			return 1;
 		}
@@ -300,10 +359,12 @@ int main(int argc, char **argv)
 	t1 = now();
 	if (o.json)
 		printf("{\"dev\":\"%s\",\"sent\":%llu,\"seconds\":%.3f,\"pps\":%.0f,\"size\":%u,\"flows\":%u,\"family\":%d}\n",
-		       o.dev, (unsigned long long)sent, t1 - t0, sent / (t1 - t0), len, o.flows, o.family);
+		       o.dev, (unsigned long long)sent, t1 - t0,
+		       sent / (t1 - t0), len, o.flows, o.family);
 	else
 		printf("xfp-gen: sent %llu packets of %u bytes (%u flows, IPv%d) in %.3f s: %.0f pps\n",
-		       (unsigned long long)sent, len, o.flows, o.family, t1 - t0, sent / (t1 - t0));
+		       (unsigned long long)sent, len, o.flows, o.family,
+		       t1 - t0, sent / (t1 - t0));
 	gen__destroy(skel);
 	return 0;
 }

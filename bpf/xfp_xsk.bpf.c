@@ -175,9 +175,9 @@ int xfp_xsk_meta(struct __sk_buff *skb)
 		goto out;
 	}
 	sa_id = ho->sa_id;
-	pctx = ho->ctx ? ho->ctx :
+	pctx = ho->ctx				? ho->ctx :
 	       (ho->flags & XFP_HO_F_ENCRYPTED) ? XFP_CTX_ENCRYPTED :
-						   XFP_CTX_SECURED;
+						  XFP_CTX_SECURED;
 	n = bpf_map_lookup_elem(&xfp_meta_sa, &sa_id);
 	if (n)
 		__sync_fetch_and_add(n, 1);
@@ -188,8 +188,7 @@ int xfp_xsk_meta(struct __sk_buff *skb)
 	/* The headers in the linear area, as the NIC's TC program does. */
 	if (skb->data_end - skb->data < (len < 256 ? len : 256))
 		bpf_skb_pull_data(skb, len < 256 ? len : 256);
-	reason = xfp_parse_frame_len(ctx_data(skb), ctx_data_end(skb), len,
-				     &p);
+	reason = xfp_parse_frame_len(ctx_data(skb), ctx_data_end(skb), len, &p);
 	if (reason) {
 		verdict = XFP_VERDICT_DROP;
 		action = TC_ACT_SHOT;

@@ -232,9 +232,9 @@ int xfp_ah_encap(struct xfp_sa *sa, struct xfp_pkt_buf *pkt)
 			ip[0] = 0x45;
 			ip[1] = tos;
 			xfp_put_be16(ip + 4, id);
-			xfp_put_be16(ip + 6, xfp_tunnel_frag_off(
-						     pkt->data + add,
-						     sa->clear_df));
+			xfp_put_be16(ip + 6,
+				     xfp_tunnel_frag_off(pkt->data + add,
+							 sa->clear_df));
 			ip[8] = sa->tunnel_ttl;
 			ip[9] = XFP_IPSEC_AH;
 			memcpy(ip + 12, sa->src.a, 4);

@@ -302,9 +302,10 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 	case K_SEL_SRC:
 	case K_SEL_DST:
 		if (parse_sel(&c->sel, k == K_SEL_DST, v))
-			return fail(r,
-				    "%s=%s: expected ADDR[/PLEN] of the other selector's family",
-				    ctl_key_names[k], v);
+			return fail(
+				r,
+				"%s=%s: expected ADDR[/PLEN] of the other selector's family",
+				ctl_key_names[k], v);
 		return 0;
 	case K_NATT_SPORT:
 	case K_NATT_DPORT:
@@ -326,14 +327,16 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 
 			if (!l || l >= sizeof(num) ||
 			    c->n_filters == XFP_SA_FILTERS_MAX)
-				return fail(r,
-					    "filter=%s: expected up to %d filter ids, comma separated",
-					    v, XFP_SA_FILTERS_MAX);
+				return fail(
+					r,
+					"filter=%s: expected up to %d filter ids, comma separated",
+					v, XFP_SA_FILTERS_MAX);
 			memcpy(num, q, l);
 			num[l] = 0;
 			if (parse_u64(num, UINT64_MAX, &n64) || !n64)
-				return fail(r, "filter=%s: '%s' is not a filter id",
-					    v, num);
+				return fail(
+					r, "filter=%s: '%s' is not a filter id",
+					v, num);
 			c->filters[c->n_filters++] = n64;
 			q += l;
 			if (*q == ',')
@@ -343,8 +346,10 @@ static int set_key(struct xfp_ctl_req *r, enum ctl_key k, const char *v)
 	}
 	case K_CTX:
 		if (parse_u64(v, 255, &n))
-			return fail(r, "ctx=%s: expected a protection context 0..255",
-				    v);
+			return fail(
+				r,
+				"ctx=%s: expected a protection context 0..255",
+				v);
 		c->ctx = (uint32_t)n;
 		return 0;
 	case K_REPLAY_WINDOW:
@@ -447,8 +452,9 @@ int xfp_ctl_parse(const char *buf, size_t len, struct xfp_ctl_req *req)
 			sodium_memzero(line, sizeof(line));
 			return fail(req, "line %d: %s takes no arguments",
 				    lineno,
-				    req->op == XFP_CTL_GET ? "get" :
-							     "flush_policy_sas");
+				    req->op == XFP_CTL_GET ?
+					    "get" :
+					    "flush_policy_sas");
 		}
 		for (k = 0; k < K__MAX; k++)
 			if (!strcmp(line, ctl_key_names[k]))

@@ -145,8 +145,9 @@ int cmd_attach(int argc, char **argv)
 		case 'f':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < XFP_FLOWS_MIN ||
-			    v > XFP_FLOWS_LIMIT || (v & (v - 1))) {
+			if (errno || *end || end == optarg ||
+			    v < XFP_FLOWS_MIN || v > XFP_FLOWS_LIMIT ||
+			    (v & (v - 1))) {
 				fprintf(stderr,
 					"%s: --flow-cache '%s' is wrong: expected a power of two from %d to %d\n",
 					prog_name, optarg, XFP_FLOWS_MIN,

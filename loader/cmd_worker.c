@@ -65,9 +65,10 @@ int dp_ensure_contexts(const char *dev);
 
 /* Pins under ROOT/DEV/worker/. */
 static const char *const map_pins[] = {
-	XFP_MAP_XSKS,	     XFP_MAP_XSKS_OUT, XFP_MAP_SPI_IN, XFP_MAP_PEER_OUT,
-	XFP_MAP_WORKER,	     XFP_MAP_ACQUIRE,  XFP_MAP_SEQ,    XFP_MAP_STATS,
-	XFP_MAP_PROTO_STATS, XFP_MAP_META_SA,  XFP_MAP_FILTER_SA,
+	XFP_MAP_XSKS,	  XFP_MAP_XSKS_OUT,  XFP_MAP_SPI_IN,
+	XFP_MAP_PEER_OUT, XFP_MAP_WORKER,    XFP_MAP_ACQUIRE,
+	XFP_MAP_SEQ,	  XFP_MAP_STATS,     XFP_MAP_PROTO_STATS,
+	XFP_MAP_META_SA,  XFP_MAP_FILTER_SA,
 };
 static const char *const prog_pins[] = { "prog_nic", "prog_tc", "prog_worker",
 					 "prog_stack", "prog_meta" };
@@ -431,8 +432,11 @@ static int install(struct worker *w)
 		char cpath[512];
 		int wfd = -1;
 
-		err = sfd < 0 ? sfd : pfd < 0 ? pfd : qfd < 0 ? qfd :
-		      cfd < 0 ? cfd : 0;
+		err = sfd < 0 ? sfd :
+		      pfd < 0 ? pfd :
+		      qfd < 0 ? qfd :
+		      cfd < 0 ? cfd :
+				0;
 		if (!err)
 			err = bpf_map__reuse_fd(skel->maps.xfp_stats, sfd);
 		if (!err)
@@ -442,9 +446,8 @@ static int install(struct worker *w)
 			err = bpf_map__reuse_fd(skel->maps.xfp_policy, qfd);
 		if (!err)
 			err = bpf_map__reuse_fd(skel->maps.xfp_conns, cfd);
-		if (!err &&
-		    !pin_worker_path(cpath, sizeof(cpath), w->dev,
-				     XFP_MAP_WORKER))
+		if (!err && !pin_worker_path(cpath, sizeof(cpath), w->dev,
+					     XFP_MAP_WORKER))
 			wfd = bpf_obj_get(cpath);
 		if (wfd >= 0) {
 			__u32 zero = 0;
@@ -1171,7 +1174,8 @@ static void reset_maps(struct worker *w)
 	{
 		__u64 fk, fnext;
 
-		while (!bpf_map_get_next_key(w->fd[M_FILTER_SA], NULL, &fnext)) {
+		while (!bpf_map_get_next_key(w->fd[M_FILTER_SA], NULL,
+					     &fnext)) {
 			fk = fnext;
 			if (bpf_map_delete_elem(w->fd[M_FILTER_SA], &fk))
 				break;
@@ -1303,7 +1307,8 @@ int cmd_worker(int argc, char **argv)
 			}
 			break;
 		case 'u':
-			if (strcmp(optarg, "shared") && strcmp(optarg, "separate")) {
+			if (strcmp(optarg, "shared") &&
+			    strcmp(optarg, "separate")) {
 				fprintf(stderr,
 					"%s: --umem '%s' is wrong: expected shared or separate\n",
 					prog_name, optarg);

@@ -74,8 +74,8 @@ static const char *single_addr(const struct xfp_filter *flt, int f, char *buf,
 
 /* The one prefix of field @f of @flt as "ADDR/PLEN"; NULL if the filter
  * has no such condition, more than one value, or a range. */
-static const char *single_prefix(const struct xfp_filter *flt, int f,
-				 char *buf, size_t len)
+static const char *single_prefix(const struct xfp_filter *flt, int f, char *buf,
+				 size_t len)
 {
 	const struct xfp_cond *c = &flt->conds[f];
 	const struct xfp_cond_val *v;
@@ -170,8 +170,8 @@ static int install_one(const char *dev, const struct xfp_sa *sa, bool out,
 	}
 	n = (size_t)snprintf(
 		req, REQ_MAX,
-		"add_sa=1\nspi=%u\ndir=%s\nalg=%s\nmode=%s\nctx=%u\n",
-		spi, out ? "out" : "in", xfp_alg_name(sa->alg),
+		"add_sa=1\nspi=%u\ndir=%s\nalg=%s\nmode=%s\nctx=%u\n", spi,
+		out ? "out" : "in", xfp_alg_name(sa->alg),
 		sa->tunnel ? "tunnel" : "transport", ctx);
 	if (dst)
 		n += (size_t)snprintf(req + n, REQ_MAX - n, "dst=%s\n", dst);
@@ -214,8 +214,7 @@ static size_t put_filters(const struct xfp_policy *p, unsigned idx, char *buf,
 	unsigned i, k = 0;
 
 	if (!sa->tunnel) {
-		return n + (size_t)snprintf(buf + n, cap - n,
-					    "filter=%llu\n",
+		return n + (size_t)snprintf(buf + n, cap - n, "filter=%llu\n",
 					    (unsigned long long)sa->filter_id);
 	}
 	/* The classifier uses the first SA of a qm-policy for its
@@ -232,9 +231,9 @@ static size_t put_filters(const struct xfp_policy *p, unsigned idx, char *buf,
 			continue;
 		if (k == SA_FILTERS_MAX)
 			return 0;
-		n += (size_t)snprintf(buf + n, cap - n, "%s%llu",
-				      k ? "," : "filter=",
-				      (unsigned long long)f->id);
+		n += (size_t)snprintf(
+			buf + n, cap - n, "%s%llu",
+			k ? "," : "filter=", (unsigned long long)f->id);
 		k++;
 	}
 	if (k)

@@ -50,8 +50,7 @@ static int tcx_ids(int ifindex, __u32 *ids, __u32 *cnt)
 	__u32 flags = 0;
 
 	/* target_fd and target_ifindex share the attr field. */
-	return bpf_prog_query(ifindex, XFP_BPF_TCX_EGRESS, 0, &flags, ids,
-			      cnt);
+	return bpf_prog_query(ifindex, XFP_BPF_TCX_EGRESS, 0, &flags, ids, cnt);
 }
 
 int dp_xfp_tcx_on(int ifindex, __u32 *ids, int max)

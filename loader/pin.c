@@ -92,9 +92,8 @@ int pin_worker_path(char *buf, size_t len, const char *dev, const char *name)
 }
 
 static const char *const shared_maps[] = {
-	XFP_MAP_XSKS,	  XFP_MAP_XSKS_OUT, XFP_MAP_SPI_IN,
-	XFP_MAP_PEER_OUT, XFP_MAP_WORKER,   XFP_MAP_ACQUIRE,
-	XFP_MAP_FILTER_SA,
+	XFP_MAP_XSKS,	XFP_MAP_XSKS_OUT, XFP_MAP_SPI_IN,    XFP_MAP_PEER_OUT,
+	XFP_MAP_WORKER, XFP_MAP_ACQUIRE,  XFP_MAP_FILTER_SA,
 };
 #define N_SHARED (sizeof(shared_maps) / sizeof(shared_maps[0]))
 

@@ -443,7 +443,8 @@ int dp_recs_lookup(const struct xfp_dp_rec *recs, uint32_t n,
 		 * transport is decided in clear (bpf/lib/dp.h) */
 		if (pkt->ctx >= h->n_ctx ||
 		    layer == XFP_LAYER_OUTBOUND_TRANSPORT ||
-		    h->spi_base < XFP_DP_CTX_RECS * (uint32_t)(h->n_ctx - pkt->ctx))
+		    h->spi_base <
+			    XFP_DP_CTX_RECS * (uint32_t)(h->n_ctx - pkt->ctx))
 			return -ENOENT;
 		base = h->spi_base -
 		       XFP_DP_CTX_RECS * (uint32_t)(h->n_ctx - pkt->ctx);
@@ -901,8 +902,8 @@ static int push_box(struct cc *c, const struct box *b)
 	if (c->n_boxes == c->cap_boxes) {
 		uint32_t nc = c->cap_boxes ? c->cap_boxes * 2 : 256;
 		struct box *v = cc_grow(c, c->boxes,
-					    (size_t)c->n_boxes * sizeof(*v),
-					    (size_t)nc * sizeof(*v));
+					(size_t)c->n_boxes * sizeof(*v),
+					(size_t)nc * sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
@@ -1032,7 +1033,7 @@ static uint32_t new_node(struct cc *c)
 		if (nc > DP_MAX_RECS)
 			return UINT32_MAX;
 		v = cc_grow(c, c->nodes, (size_t)c->n_nodes * sizeof(*v),
-				(size_t)nc * sizeof(*v));
+			    (size_t)nc * sizeof(*v));
 		if (!v)
 			return UINT32_MAX;
 		c->nodes = v;
@@ -1152,9 +1153,9 @@ static int emit_box(struct cc *c, uint32_t i, uint32_t *out)
 		return err;
 	if (c->n_gbox + 4 > c->cap_gbox) {
 		uint32_t nc = c->cap_gbox ? c->cap_gbox * 2 : 256;
-		struct xfp_dp_rec *v =
-			cc_grow(c, c->gbox, (size_t)c->n_gbox * sizeof(*v),
-				    (size_t)nc * sizeof(*v));
+		struct xfp_dp_rec *v = cc_grow(c, c->gbox,
+					       (size_t)c->n_gbox * sizeof(*v),
+					       (size_t)nc * sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
@@ -1209,7 +1210,7 @@ static int make_bucket(struct cc *c, uint32_t node, const uint32_t *list,
 		while (nc < c->n_lists + need)
 			nc *= 2;
 		v = cc_grow(c, c->lists, (size_t)c->n_lists * sizeof(*v),
-				(size_t)nc * sizeof(*v));
+			    (size_t)nc * sizeof(*v));
 		if (!v)
 			return fail(c, "out of memory");
 		c->lists = v;
@@ -1315,7 +1316,7 @@ static int leaf_decision(struct cc *c, const int32_t *set, const u128 *at,
 		uint32_t nc = c->cap_decs ? c->cap_decs * 2 : 64;
 		struct xfp_dp_decision *v =
 			cc_grow(c, c->decs, (size_t)c->n_decs * sizeof(*v),
-				    (size_t)nc * sizeof(*v));
+				(size_t)nc * sizeof(*v));
 
 		if (!v)
 			return fail(c, "out of memory");
@@ -1843,7 +1844,7 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 		while (nc < *sp + m + 1)
 			nc *= 2;
 		v = cc_grow(c, *stackp, (size_t)*sp * sizeof(*v),
-				(size_t)nc * sizeof(*v));
+			    (size_t)nc * sizeof(*v));
 		if (!v)
 			return fail(c, "out of memory");
 		*stackp = v;
@@ -1903,7 +1904,7 @@ static int try_hash(struct cc *c, struct work *w, const struct scan *sc,
 		while (nc < c->n_slots + size)
 			nc *= 2;
 		v = cc_grow(c, c->slots, (size_t)c->n_slots * sizeof(*v),
-				(size_t)nc * sizeof(*v));
+			    (size_t)nc * sizeof(*v));
 		if (!v)
 			return fail(c, "out of memory");
 		c->slots = v;
@@ -1988,7 +1989,7 @@ static int grow_stack(struct cc *c, uint32_t need)
 	while (nc < need)
 		nc *= 2;
 	v = cc_grow(c, c->stk, (size_t)c->cap_stk * sizeof(*v),
-			(size_t)nc * sizeof(*v));
+		    (size_t)nc * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	c->stk = v;
@@ -2015,9 +2016,8 @@ static int build_tree(struct cc *c, uint32_t *root_out)
 	c->la_top = c->n_boxes;
 	if (c->n_boxes + 1 > c->cap_box_g) {
 		cc_free(c, c->box_g);
-		c->box_g = xfp_big_realloc(NULL, 0,
-				       ((size_t)c->n_boxes + 1) *
-					       sizeof(*c->box_g));
+		c->box_g = xfp_big_realloc(
+			NULL, 0, ((size_t)c->n_boxes + 1) * sizeof(*c->box_g));
 		c->cap_box_g = c->box_g ? c->n_boxes + 1 : 0;
 	}
 	w.node = new_node(c);
@@ -2264,9 +2264,9 @@ static int presize(struct cc *c)
 	c->cap_dstamp = nfw + 256;
 	c->cap_dlog = nfw + 256;
 	c->cap_slots = ns;
-#define CARVE(o, bytes)                         \
-	do {                                    \
-		o = off;                        \
+#define CARVE(o, bytes)                                   \
+	do {                                              \
+		o = off;                                  \
 		off = (off + (bytes) + 63) & ~(size_t)63; \
 	} while (0)
 	CARVE(o_comp, ((size_t)c->p->n_filters + 1) * sizeof(*c->compiled));
@@ -2295,7 +2295,8 @@ static int presize(struct cc *c)
 	c->cap_box_g = c->cap_boxes + 1;
 	c->htab = c->arena + o_htab;
 	c->cap_htab = (size_t)nh * (sizeof(*c->slots) + 1);
-	memset(c->compiled, 0, ((size_t)c->p->n_filters + 1) * sizeof(*c->compiled));
+	memset(c->compiled, 0,
+	       ((size_t)c->p->n_filters + 1) * sizeof(*c->compiled));
 	memset(c->fres, 0, ((size_t)c->p->n_filters + 1) * sizeof(*c->fres));
 	c->dc = (void *)(c->arena + o_dc);
 	c->dc_pool = (void *)(c->arena + o_pool);
@@ -2407,16 +2408,16 @@ static void *run_job(void *arg)
 		uint32_t f;
 
 		/* Trees after one that failed are not needed. */
-		if (k >= j->n || k > __atomic_load_n(j->fail_at, __ATOMIC_RELAXED))
+		if (k >= j->n ||
+		    k > __atomic_load_n(j->fail_at, __ATOMIC_RELAXED))
 			break;
 		build_one(j->w, &j->trees[k], k);
 		if (!j->trees[k].err)
 			continue;
 		f = __atomic_load_n(j->fail_at, __ATOMIC_RELAXED);
-		while (k < f && !__atomic_compare_exchange_n(j->fail_at, &f, k,
-							     false,
-							     __ATOMIC_RELAXED,
-							     __ATOMIC_RELAXED))
+		while (k < f && !__atomic_compare_exchange_n(
+					j->fail_at, &f, k, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
 	}
 	return NULL;
@@ -2432,7 +2433,8 @@ static void *run_job(void *arg)
  */
 static int build_all(struct cc *c, uint32_t *roots)
 {
-	unsigned mask = c->layer_mask ? c->layer_mask : (1u << XFP_DP_LAYERS) - 1;
+	unsigned mask = c->layer_mask ? c->layer_mask :
+					(1u << XFP_DP_LAYERS) - 1;
 	uint32_t n = 0;
 	struct job jobs[8];
 	pthread_t th[8];
@@ -2600,14 +2602,16 @@ static int number_decisions(struct cc *c, struct dnum *dn)
 		uint32_t nd = c->wk[i]->n_decs;
 
 		max += nd;
-		dn->gmap[i] = main_alloc(c, ((size_t)nd + 1) * sizeof(uint32_t));
+		dn->gmap[i] =
+			main_alloc(c, ((size_t)nd + 1) * sizeof(uint32_t));
 		if (!dn->gmap[i])
 			return fail(c, "out of memory");
 		memset(dn->gmap[i], 0xff, ((size_t)nd + 1) * sizeof(uint32_t));
 	}
 	while (cap < 2 * (uint64_t)max + 2)
 		cap *= 2;
-	ht = main_alloc(c, (size_t)cap * sizeof(*ht)); /* number + 1, 0: empty */
+	ht = main_alloc(c,
+			(size_t)cap * sizeof(*ht)); /* number + 1, 0: empty */
 	dn->src = main_alloc(c, ((size_t)max + 1) * sizeof(*dn->src));
 	dn->set = main_alloc(c, ((size_t)max + 1) * sizeof(*dn->set));
 	dn->pctx = main_alloc(c, ((size_t)max + 1) * sizeof(*dn->pctx));
@@ -2673,8 +2677,8 @@ int dp_compile(const struct xfp_policy *p, const struct dp_device *dev,
 	       const char *src, size_t src_len, uint64_t generation,
 	       struct dp_table *out, char *err, size_t errlen)
 {
-	return dp_compile_threads(p, dev, src, src_len, generation, 0, out,
-				  err, errlen);
+	return dp_compile_threads(p, dev, src, src_len, generation, 0, out, err,
+				  errlen);
 }
 
 static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
@@ -2695,8 +2699,8 @@ int dp_compile_map(const struct xfp_policy *p, const struct dp_device *dev,
 		   const char *src, size_t src_len, uint64_t generation,
 		   struct dp_table *out, char *err, size_t errlen)
 {
-	return compile_impl(p, dev, src, src_len, generation, 0, true, out,
-			    err, errlen);
+	return compile_impl(p, dev, src, src_len, generation, 0, true, out, err,
+			    errlen);
 }
 
 static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
@@ -2929,7 +2933,7 @@ static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
 		out->map_len = len;
 	} else {
 		out->recs = xfp_big_realloc(NULL, 0,
-					(size_t)total * sizeof(*out->recs));
+					    (size_t)total * sizeof(*out->recs));
 	}
 	if (!out->recs) {
 		r = fail(&c, "out of memory");
@@ -3011,14 +3015,16 @@ static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
 				for (uint32_t e = 0; e < nd.dim; e++)
 					ol[nd.left * 8 + dl + e] =
 						wl[nd.left * 8 + e] + db;
-				nd.left += base_list + t->glist / 8 -
-					   t->list0 / 8;
+				nd.left +=
+					base_list + t->glist / 8 - t->list0 / 8;
 			} else if (nd.kind == XFP_REC_HASH) {
 				nd.left += base_slot + ds;
-				nd.right = XFP_DP_HDR_RECS + nmap[nd.right + dn_];
+				nd.right =
+					XFP_DP_HDR_RECS + nmap[nd.right + dn_];
 			} else {
 				nd.left = XFP_DP_HDR_RECS + nmap[nd.left + dn_];
-				nd.right = XFP_DP_HDR_RECS + nmap[nd.right + dn_];
+				nd.right =
+					XFP_DP_HDR_RECS + nmap[nd.right + dn_];
 			}
 			/* shared leaves are written once per use, identically */
 			memcpy(&out->recs[XFP_DP_HDR_RECS + nmap[gi]], &nd,
@@ -3028,7 +3034,8 @@ static int compile_impl(const struct xfp_policy *p, const struct dp_device *dev,
 			struct xfp_dp_slot sl = t->w->slots[i];
 
 			if (sl.used)
-				sl.child = XFP_DP_HDR_RECS + nmap[sl.child + dn_];
+				sl.child =
+					XFP_DP_HDR_RECS + nmap[sl.child + dn_];
 			memcpy(&out->recs[base_slot + ds + i], &sl, sizeof(sl));
 		}
 		if (t->gbox1 > t->gbox0)

@@ -123,7 +123,6 @@ static __always_inline void xfp_key_build(const struct xfp_parsed *p, __u8 dir,
 			  XFP_KIND_OTHER;
 }
 
-
 static __always_inline bool xfp_in128(__u64 khi, __u64 klo,
 				      const struct xfp_dp_box_a *a)
 {
@@ -829,8 +828,8 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 	 * without a policy SA (no-sa + acquire: an SA from `xfp sa add` or
 	 * a keying module may exist) */
 	if ((dir == XFP_DIR_OUT &&
-	     (t->flags & (XFP_DEC_F_SECURE | XFP_DEC_F_CLEAR_OK |
-			  XFP_DEC_F_ACQUIRE))) ||
+	     (t->flags &
+	      (XFP_DEC_F_SECURE | XFP_DEC_F_CLEAR_OK | XFP_DEC_F_ACQUIRE))) ||
 	    (dir == XFP_DIR_IN && !ctx && verdict == XFP_VERDICT_PASS &&
 	     (t->flags & XFP_DEC_F_ND_IN))) {
 		ss->ac_dir = dir;
@@ -885,7 +884,8 @@ static __always_inline __u32 xfp_dp_packet(struct xfp_parsed *p, __u8 dir,
 		fvp->verdict = verdict;
 		fvp->reason = *reason;
 		fvp->flags = XFP_FLOW_F_VALID;
-		if ((tflags & XFP_TRACE_F_ALE) || t->verdict != XFP_VERDICT_PASS)
+		if ((tflags & XFP_TRACE_F_ALE) ||
+		    t->verdict != XFP_VERDICT_PASS)
 			fvp->flags |= XFP_FLOW_F_ALE;
 		if ((tflags & XFP_TRACE_F_CONN) && p->l4_proto != IPPROTO_TCP &&
 		    verdict == XFP_VERDICT_PASS)

@@ -308,8 +308,8 @@ static const struct tcase cases[] = {
 	  XFP_DROP_PARSE_VLAN, -1, -1 },
 	{ "udp header only in link padding dropped", udp4_header_in_padding,
 	  XDP_DROP, XFP_DROP_PARSE_L4, -1, -1 },
-	{ "esp spi only in link padding dropped", esp6_spi_in_padding,
-	  XDP_DROP, XFP_DROP_PARSE_ESP, -1, -1 },
+	{ "esp spi only in link padding dropped", esp6_spi_in_padding, XDP_DROP,
+	  XFP_DROP_PARSE_ESP, -1, -1 },
 };
 
 int main(void)

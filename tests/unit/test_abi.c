@@ -18,13 +18,13 @@ static const struct {
 	int num;
 	const char *name;
 } published_drops[] = {
-	{ 0, "none" },	       { 1, "parse-eth" },   { 2, "parse-vlan" },
-	{ 3, "parse-ipv4" },   { 4, "parse-ipv6" },  { 5, "ipv6-ext-limit" },
-	{ 6, "parse-l4" },     { 7, "parse-esp" },   { 8, "parse-ah" },
-	{ 9, "filter-block" }, { 10, "ale-block" },  { 11, "no-sa" },
-	{ 12, "no-worker" },   { 13, "clear-text" }, { 14, "flow-downgrade" },
-	{ 15, "no-policy" },   { 16, "internal" },
-	{ 17, "bad-handoff" }, { 18, "no-frame-room" },
+	{ 0, "none" },		 { 1, "parse-eth" },   { 2, "parse-vlan" },
+	{ 3, "parse-ipv4" },	 { 4, "parse-ipv6" },  { 5, "ipv6-ext-limit" },
+	{ 6, "parse-l4" },	 { 7, "parse-esp" },   { 8, "parse-ah" },
+	{ 9, "filter-block" },	 { 10, "ale-block" },  { 11, "no-sa" },
+	{ 12, "no-worker" },	 { 13, "clear-text" }, { 14, "flow-downgrade" },
+	{ 15, "no-policy" },	 { 16, "internal" },   { 17, "bad-handoff" },
+	{ 18, "no-frame-room" },
 };
 
 static void drop_reasons_keep_numbers(void **state)

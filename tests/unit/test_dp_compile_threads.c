@@ -104,8 +104,7 @@ static void medium_policies(void **state)
 
 	(void)state;
 	for (uint64_t s = 1; s <= 3; s++)
-		bad += same_tables(s * 104729, 150 + 50 * (unsigned)s, 0,
-				   NULL);
+		bad += same_tables(s * 104729, 150 + 50 * (unsigned)s, 0, NULL);
 	for (uint64_t s = 1; s <= 3; s++)
 		bad += same_tables(s * 6700417, 200 + 100 * (unsigned)s, 1,
 				   NULL);

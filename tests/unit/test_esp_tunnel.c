@@ -122,8 +122,8 @@ static void test_v4_df(void **state)
 static void test_v6_in_v4_df(void **state)
 {
 	uint8_t inner[120];
-	size_t il = tu_udp_packet(inner, true, "2001:db8:1::2",
-				  "2001:db8:2::2", 30, 0);
+	size_t il = tu_udp_packet(inner, true, "2001:db8:1::2", "2001:db8:2::2",
+				  30, 0);
 	struct xfp_sa *keep = out_sa(XFP_ALG_AES128GCM16, false, false, 0x5003);
 	struct xfp_sa *clear = out_sa(XFP_ALG_AES128GCM16, false, true, 0x5004);
 	struct tu_frame f;
@@ -279,8 +279,7 @@ static void test_ctl_keys(void **state)
 	(void)state;
 	assert_int_equal(parse("add_sa=1\nspi=300\ndir=out\nmode=tunnel\n"
 			       "alg=aes128gcm16\nsrc=198.18.0.1\n"
-			       "dst=198.19.0.1\nclear_df=1\nkey=" KEY20
-			       "\n\n",
+			       "dst=198.19.0.1\nclear_df=1\nkey=" KEY20 "\n\n",
 			       &r),
 			 0);
 	assert_true(r.sa.clear_df);

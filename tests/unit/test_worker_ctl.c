@@ -153,11 +153,11 @@ static void ctx_filters_flush(void **state)
 	struct xfp_ctl_req r;
 
 	(void)state;
-	assert_int_equal(parse("add_sa=1\nspi=4096\ndir=out\nalg=aes256gcm16\n"
-			       "dst=198.18.0.2\nctx=5\nfilter=12,7,9\nkey=" KEY36
-			       "\n\n",
-			       &r),
-			 0);
+	assert_int_equal(
+		parse("add_sa=1\nspi=4096\ndir=out\nalg=aes256gcm16\n"
+		      "dst=198.18.0.2\nctx=5\nfilter=12,7,9\nkey=" KEY36 "\n\n",
+		      &r),
+		0);
 	assert_int_equal(r.sa.ctx, 5);
 	assert_int_equal(r.sa.n_filters, 3);
 	assert_int_equal(r.sa.filters[0], 12);
@@ -332,11 +332,15 @@ static void show_hides_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(add_full),  cmocka_unit_test(add_defaults),
-		cmocka_unit_test(seq_start), cmocka_unit_test(refused),
+		cmocka_unit_test(add_full),
+		cmocka_unit_test(add_defaults),
+		cmocka_unit_test(seq_start),
+		cmocka_unit_test(refused),
 		cmocka_unit_test(ctx_filters_flush),
-		cmocka_unit_test(long_line), cmocka_unit_test(framing),
-		cmocka_unit_test(hex),	     cmocka_unit_test(show_hides_key),
+		cmocka_unit_test(long_line),
+		cmocka_unit_test(framing),
+		cmocka_unit_test(hex),
+		cmocka_unit_test(show_hides_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
