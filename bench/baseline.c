@@ -60,6 +60,7 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct baseline *skel;
 	unsigned long slots = 65536;
+	char *end;
 	int c, json = 0, ifindex, err;
 
 	while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
@@ -80,9 +81,10 @@ int main(int argc, char **argv)
 			json = 1;
 			break;
 		case 's':
-			slots = strtoul(optarg, NULL, 10);
-			if (slots < 1024 || slots > (1ul << 22) ||
-			    (slots & (slots - 1))) {
+			errno = 0;
+			slots = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || slots < 1024 ||
+			    slots > (1ul << 22) || (slots & (slots - 1))) {
 				fprintf(stderr,
 					"xfp-baseline: --flow-slots '%s' is wrong: expected a power of two from 1024 to 4194304\n",
 					optarg);
