@@ -8,8 +8,9 @@
  *
  * flow-drop is the floor of any classifier that remembers flows: it
  * parses IPv4/IPv6 and the ports, probes one slot of a per-CPU flow
- * table with xfp's slot layout and size (a 44-byte key, compared in
- * full), writes the key on a miss, and drops.  It decides
+ * table with xfp's slot layout, hash and size (struct xfp_flow_slot,
+ * bpf/lib/flow.h; the 44-byte key compared in full), writes the key on a
+ * miss, and drops.  It decides
  * nothing; what xfp costs above it is classification and bookkeeping.
  */
 #include <linux/bpf.h>
@@ -19,6 +20,8 @@
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "bpf/xfp_abi.h"
+#include "bpf/lib/flow.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -85,32 +88,18 @@ int base_parse_drop(struct xdp_md *ctx)
 /* Slots less one; xfp-baseline --flow-slots sizes base_flows to match. */
 const volatile __u32 flow_mask = 65536 - 1; /* as XFP_FLOWS_DEFAULT */
 
-struct flow_key {
-	__u32 tag; /* xfp's key starts with the policy generation */
-	__u8 family, proto, pad[2];
-	__u32 saddr[4], daddr[4];
-	__be16 sport, dport;
-};
-
-struct flow_slot {
-	struct flow_key key;
-	__u32 verdict, pad[2];
-};
-
-_Static_assert(sizeof(struct flow_slot) == 56, "as struct xfp_flow_slot");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, struct flow_slot);
+	__type(value, struct xfp_flow_slot);
 } base_flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct flow_key);
+	__type(value, struct xfp_flow_key);
 } base_key SEC(".maps");
 
 SEC("xdp")
@@ -119,19 +108,17 @@ int base_flow_drop(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct flow_slot *slot;
-	struct flow_key *k;
+	struct xfp_flow_slot *slot;
+	struct xfp_flow_key *k;
 	__u16 *ports = NULL;
 	__u32 zero = 0, i;
-	const __u32 *w, *w2;
-	__u64 a, b;
 
 	count();
 	k = bpf_map_lookup_elem(&base_key, &zero);
 	if (!k || (void *)(eth + 1) > end)
 		return XDP_DROP;
 	__builtin_memset(k, 0, sizeof(*k));
-	k->tag = 1;
+	k->generation = 1;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
 
@@ -160,28 +147,11 @@ int base_flow_drop(struct xdp_md *ctx)
 		k->sport = ports[0];
 		k->dport = ports[1];
 	}
-	/* xfp_flow_hash()'s mixing (bpf/lib/dp.h), so the probes spread
-	 * over the table as xfp's do */
-	w = (const __u32 *)k;
-	a = (0x9e3779b97f4a7c15ull ^ w[0] ^ ((__u64)w[1] << 32)) *
-	    0xff51afd7ed558ccdull;
-	b = (0xc2b2ae3d27d4eb4full ^ w[2] ^ ((__u64)w[3] << 32)) *
-	    0xc4ceb9fe1a85ec53ull;
-	a = (a ^ w[4] ^ ((__u64)w[5] << 32)) * 0xff51afd7ed558ccdull;
-	b = (b ^ w[6] ^ ((__u64)w[7] << 32)) * 0xc4ceb9fe1a85ec53ull;
-	a = (a ^ w[8] ^ ((__u64)w[9] << 32)) * 0xff51afd7ed558ccdull;
-	b = (b ^ w[10]) * 0xc4ceb9fe1a85ec53ull;
-	a ^= b ^ (a >> 29);
-	i = (__u32)(a >> 32) & flow_mask;
+	i = xfp_flow_mix(k) & flow_mask;
 	slot = bpf_map_lookup_elem(&base_flows, &i);
-	if (!slot)
-		return XDP_DROP;
-	w2 = (const __u32 *)&slot->key;
-	if (w[0] != w2[0] || w[1] != w2[1] || w[2] != w2[2] || w[3] != w2[3] ||
-	    w[4] != w2[4] || w[5] != w2[5] || w[6] != w2[6] || w[7] != w2[7] ||
-	    w[8] != w2[8] || w[9] != w2[9] || w[10] != w2[10]) {
+	if (slot && !xfp_flow_key_eq(&slot->key, k)) { /* a miss: insert */
 		__builtin_memcpy(&slot->key, k, sizeof(*k));
-		slot->verdict = XDP_DROP;
+		slot->val.verdict = XFP_VERDICT_DROP;
 	}
-	return slot->verdict == XDP_DROP ? XDP_DROP : XDP_PASS;
+	return XDP_DROP;
 }
